@@ -1,0 +1,239 @@
+"""`BirdClient`: one async method per Bird call the onboarding makes, models in and out.
+
+One instance (one pooled `httpx.AsyncClient`) per process. The client never retries: retrying is
+the caller's decision (Temporal's retry policies), informed by the exception type in `bird.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from bird.config import DEFAULT_BASE_URL, DEFAULT_READINESS_PATH, BirdSettings
+from bird.errors import BirdServerError, error_for_response, error_for_transport
+from bird.models import (
+    Brand,
+    BrandCreate,
+    BuyNumbersRequest,
+    Campaign,
+    CampaignCreate,
+    CampaignPatch,
+    Connector,
+    ConnectorCreate,
+    ConnectorReadiness,
+    NumberStockItem,
+    Page,
+    Reseller,
+    StockItemQuery,
+    Vetting,
+    VettingCreate,
+    WebhookSubscription,
+    WebhookSubscriptionCreate,
+    WorkspaceNumber,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+try:
+    _VERSION = version("bird-10dlc")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    _VERSION = "0"
+USER_AGENT = f"bird-10dlc/{_VERSION} (+https://github.com/bird-10dlc)"
+PAGE_SIZE = 99  # Bird's maximum `limit`
+MAX_PAGES = 1000  # a bound against a server that keeps handing out tokens
+
+
+class BirdClient:
+    def __init__(
+        self,
+        access_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        readiness_path: str = DEFAULT_READINESS_PATH,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not access_key:
+            raise ValueError("a Bird access key is required (BIRD_ACCESS_KEY)")
+        self._readiness_path = readiness_path
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={
+                "Authorization": f"AccessKey {access_key}",
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: BirdSettings, **kw: Any) -> "BirdClient":
+        key = settings.bird_access_key.get_secret_value() if settings.bird_access_key else ""
+        return cls(
+            key,
+            base_url=settings.bird_api_base_url,
+            readiness_path=settings.bird_readiness_path,
+            timeout=settings.bird_timeout_seconds,
+            **kw,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "BirdClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- numbers ---------------------------------------------------------------------------
+
+    async def list_stock_items(self, organization_id: str, query: StockItemQuery) -> list[NumberStockItem]:
+        """Every stock item matching `query`, across all pages."""
+        params = query.model_dump(by_alias=True, exclude_none=True, exclude={"page_token"})
+        path = f"/organizations/{organization_id}/numbers-stock-items"
+        return [item async for item in self._pages("list_stock_items", path, NumberStockItem, params)]
+
+    async def buy_numbers(self, workspace_id: str, body: BuyNumbersRequest) -> list[WorkspaceNumber]:
+        """Buy stock items as workspace long-code numbers. Starts a billed monthly subscription."""
+        data = await self._send("buy_numbers", "POST", f"/workspaces/{workspace_id}/numbers-long-code", body)
+        return Page[WorkspaceNumber].model_validate(data).results
+
+    async def list_numbers(self, workspace_id: str) -> list[WorkspaceNumber]:
+        """The workspace's long-code numbers."""
+        path = f"/workspaces/{workspace_id}/numbers-long-code"
+        return [n async for n in self._pages("list_numbers", path, WorkspaceNumber)]
+
+    # -- brands and vettings ---------------------------------------------------------------
+
+    async def create_brand(self, workspace_id: str, body: BrandCreate) -> Brand:
+        """Register a brand with TCR. Billed."""
+        data = await self._send("create_brand", "POST", f"/workspaces/{workspace_id}/tcr-brands", body)
+        return Brand.model_validate(data)
+
+    async def get_brand(self, workspace_id: str, brand_id: str) -> Brand:
+        data = await self._send("get_brand", "GET", f"/workspaces/{workspace_id}/tcr-brands/{brand_id}")
+        return Brand.model_validate(data)
+
+    async def list_brands(self, workspace_id: str) -> list[Brand]:
+        return [b async for b in self._pages("list_brands", f"/workspaces/{workspace_id}/tcr-brands", Brand)]
+
+    async def create_vetting(self, workspace_id: str, brand_id: str, body: VettingCreate) -> Vetting:
+        """Ask an external provider to vet the brand. Billed."""
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/vettings"
+        return Vetting.model_validate(await self._send("create_vetting", "POST", path, body))
+
+    async def get_vetting(self, workspace_id: str, brand_id: str, vetting_id: str) -> Vetting:
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/vettings/{vetting_id}"
+        return Vetting.model_validate(await self._send("get_vetting", "GET", path))
+
+    async def list_vettings(self, workspace_id: str, brand_id: str) -> list[Vetting]:
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/vettings"
+        return [v async for v in self._pages("list_vettings", path, Vetting)]
+
+    async def list_resellers(self, workspace_id: str) -> list[Reseller]:
+        path = f"/workspaces/{workspace_id}/tcr-resellers"
+        return [r async for r in self._pages("list_resellers", path, Reseller)]
+
+    # -- campaigns -------------------------------------------------------------------------
+
+    async def create_campaign(self, workspace_id: str, brand_id: str, body: CampaignCreate) -> Campaign:
+        """Register a campaign under an APPROVED brand. Billed, with a three-month commitment."""
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/campaigns"
+        return Campaign.model_validate(await self._send("create_campaign", "POST", path, body))
+
+    async def get_campaign(self, workspace_id: str, brand_id: str, campaign_id: str) -> Campaign:
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/campaigns/{campaign_id}"
+        return Campaign.model_validate(await self._send("get_campaign", "GET", path))
+
+    async def list_campaigns(self, workspace_id: str, brand_id: str) -> list[Campaign]:
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/campaigns"
+        return [c async for c in self._pages("list_campaigns", path, Campaign)]
+
+    async def patch_campaign(
+        self, workspace_id: str, brand_id: str, campaign_id: str, body: CampaignPatch
+    ) -> Campaign:
+        """Change a campaign; on a DECLINED one this resubmits it for review."""
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/campaigns/{campaign_id}"
+        return Campaign.model_validate(await self._send("patch_campaign", "PATCH", path, body))
+
+    # -- connectors ------------------------------------------------------------------------
+
+    async def create_connector(self, workspace_id: str, body: ConnectorCreate) -> Connector:
+        """Install a connector (the SMS channel). Billed."""
+        path = f"/workspaces/{workspace_id}/connectors"
+        return Connector.model_validate(await self._send("create_connector", "POST", path, body))
+
+    async def get_connector(self, workspace_id: str, connector_id: str) -> Connector:
+        path = f"/workspaces/{workspace_id}/connectors/{connector_id}"
+        return Connector.model_validate(await self._send("get_connector", "GET", path))
+
+    async def list_connectors(self, workspace_id: str) -> list[Connector]:
+        path = f"/workspaces/{workspace_id}/connectors"
+        return [c async for c in self._pages("list_connectors", path, Connector)]
+
+    async def get_connector_readiness(self, workspace_id: str, connector_id: str) -> ConnectorReadiness:
+        """The connector's status checks; `useCaseStatus` turns `ok` once carriers link the number."""
+        path = self._readiness_path.format(workspaceId=workspace_id, connectorId=connector_id)
+        return ConnectorReadiness.model_validate(await self._send("get_connector_readiness", "GET", path))
+
+    # -- webhook subscriptions -------------------------------------------------------------
+
+    async def create_webhook_subscription(
+        self, organization_id: str, workspace_id: str, body: WebhookSubscriptionCreate
+    ) -> WebhookSubscription:
+        path = f"/organizations/{organization_id}/workspaces/{workspace_id}/webhook-subscriptions"
+        data = await self._send("create_webhook_subscription", "POST", path, body)
+        return WebhookSubscription.model_validate(data)
+
+    async def list_webhook_subscriptions(self, organization_id: str, workspace_id: str) -> list[WebhookSubscription]:
+        path = f"/organizations/{organization_id}/workspaces/{workspace_id}/webhook-subscriptions"
+        return [s async for s in self._pages("list_webhook_subscriptions", path, WebhookSubscription)]
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        body: BaseModel | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        json_body = body.model_dump(mode="json", by_alias=True, exclude_none=True) if body is not None else None
+        try:
+            response = await self._http.request(method, path, json=json_body, params=params)
+        except httpx.TransportError as exc:
+            raise error_for_transport(exc, operation) from None
+        if response.is_error:
+            raise error_for_response(response, operation)
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            # A 2xx that is not JSON: treat as a server fault, the call may be retried.
+            raise BirdServerError(
+                f"{operation}: HTTP {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+                operation=operation,
+            ) from None
+
+    async def _pages(
+        self, operation: str, path: str, model: type[M], params: dict[str, Any] | None = None
+    ) -> AsyncIterator[M]:
+        params = {"limit": PAGE_SIZE, **(params or {})}
+        for _ in range(MAX_PAGES):
+            page = Page[model].model_validate(await self._send(operation, "GET", path, params=params))  # type: ignore[valid-type]
+            for item in page.results:
+                yield item
+            if not page.next_page_token:
+                return
+            params = {**params, "pageToken": page.next_page_token}
+        raise RuntimeError(f"{operation}: more than {MAX_PAGES} pages")

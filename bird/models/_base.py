@@ -1,0 +1,58 @@
+"""Shared pydantic configuration for Bird's wire models.
+
+Requests mirror Bird's OpenAPI strictly (`additionalProperties: false` -> forbid);
+responses keep whatever Bird adds, so a new field never breaks a poll.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+_WIRE = dict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=False,
+)
+
+
+class BirdRequest(BaseModel):
+    """A request body: camelCase on the wire, unknown fields refused as Bird refuses them."""
+
+    model_config = ConfigDict(extra="forbid", **_WIRE)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON body Bird expects: camelCase, unset optional fields left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class BirdResponse(BaseModel):
+    """A response body: the fields we use are typed, the rest are kept as Bird sent them."""
+
+    model_config = ConfigDict(extra="allow", **_WIRE)
+
+
+T = TypeVar("T")
+
+
+class Page(BirdResponse, Generic[T]):
+    """One page of a Bird list: `results` plus `nextPageToken` while more remain."""
+
+    results: list[T] = []
+    next_page_token: str | None = None
+
+
+def _unique(items: list[Any] | None) -> list[Any] | None:
+    if items is not None and len(set(items)) != len(items):
+        raise ValueError("items must be unique")
+    return items
+
+
+UniqueItems = AfterValidator(_unique)
+
+# OpenAPI `format: uuid`, checked the way Bird's validator does: the canonical 8-4-4-4-12 hex form.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN)]
