@@ -41,7 +41,7 @@ class PhoneNumberCapabilities(BirdResponse):
 class StockItemQuery(BirdRequest):
     """Query of `GET /organizations/{organizationId}/numbers-stock-items`."""
 
-    limit: Annotated[int, Field(ge=1, le=99)] = 99
+    limit: Annotated[int, Field(ge=1, le=99)] | None = None
     page_token: Annotated[str, Field(max_length=8000)] | None = None
     country_codes: list[str] | None = None
     types: list[NumberType] | None = None
