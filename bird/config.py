@@ -10,7 +10,7 @@ DEFAULT_READINESS_PATH = "/workspaces/{workspaceId}/connectors/{connectorId}/sta
 
 
 class BirdSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     bird_api_base_url: str = DEFAULT_BASE_URL
     bird_access_key: SecretStr | None = None

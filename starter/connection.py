@@ -14,7 +14,7 @@ from workflows.contract import DEFAULT_TASK_QUEUE
 
 
 class TemporalSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"

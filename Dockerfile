@@ -1,0 +1,20 @@
+# One image for the worker, the relay and the sandbox: `tendlc <command>`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY bird ./bird
+COPY workflows ./workflows
+COPY activities ./activities
+COPY worker ./worker
+COPY starter ./starter
+COPY relay ./relay
+COPY sandbox ./sandbox
+COPY examples ./examples
+RUN pip install . && useradd --create-home --uid 10001 tendlc
+
+USER tendlc
+ENTRYPOINT ["tendlc"]
+CMD ["--help"]
