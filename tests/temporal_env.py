@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from starter.processes import find_binary
 from workflows.contract import SEARCH_ATTRIBUTES
-
-
-def find_binary(name: str, package: str) -> str:
-    """The binary next to this interpreter (the venv), else on PATH; a clear error otherwise."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        raise RuntimeError(f"{name!r} not found: install the {package!r} package (make test does)")
-    return found
 
 
 async def register_search_attributes(client: Client) -> None:
