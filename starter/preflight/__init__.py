@@ -1,0 +1,10 @@
+"""Pre-flight checks: the common carrier and TCR rejection reasons, caught before a request costs a fee.
+
+`check_request(request)` returns every `Finding`; `tendlc check` and `tendlc start` both use it.
+Errors refuse a start; warnings are printed and recorded. The rule table is `RULES`, documented
+in docs/preflight.md.
+"""
+
+from starter.preflight.rules import RULES, Finding, Rule, Severity, check_request
+
+__all__ = ["RULES", "Finding", "Rule", "Severity", "check_request"]
