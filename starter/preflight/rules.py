@@ -391,7 +391,8 @@ def _flag_agrees(flag: bool | None, present: list[str], field: str, what: str) -
     if flag and not present:
         yield Hit(field, f"is true but no sample contains a {what}")
     elif not flag and present:
-        yield Hit(field, f"is {'false' if flag is False else 'not set'} but {', '.join(present)} contain a {what}")
+        verb = "contains" if len(present) == 1 else "contain"
+        yield Hit(field, f"is {'false' if flag is False else 'not set'} but {', '.join(present)} {verb} a {what}")
 
 
 @rule("CAMPAIGN_EMBEDDED_LINK", "error", "campaign.embeddedLink", "embeddedLink must agree with the samples",
