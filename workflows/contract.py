@@ -111,6 +111,8 @@ _EVENT_KINDS: dict[tuple[str, str], ObjectKind] = {
     ("channels", "channel.updated"): ObjectKind.CHANNEL,
     ("channels", "channel.created"): ObjectKind.CHANNEL,
 }
+# The (service, event) pairs `describe_event` understands; the relay acknowledges others unread.
+FOLLOWED_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_KINDS)
 
 # The subscriptions an onboarding needs (service, event), as `tendlc webhooks setup` creates them.
 SUBSCRIBED_EVENTS: tuple[tuple[str, str], ...] = (

@@ -1,0 +1,43 @@
+"""`tendlc relay`: the webhook relay under uvicorn, settings from the environment."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import uvicorn
+
+from relay.app import create_app
+from relay.settings import RelayConfigError, RelaySettings
+from starter.connection import TemporalSettings, connect
+
+DEFAULT_PORT = 8788
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    settings = RelaySettings()
+    temporal = TemporalSettings()
+    try:
+        app = create_app(settings, connect=lambda: connect(temporal))
+    except RelayConfigError as exc:
+        print(f"tendlc relay: {exc}", file=sys.stderr)
+        return 2
+    logging.getLogger("relay").info(
+        "starting url=%s keys=%d temporal=%s namespace=%s",
+        settings.relay_public_url, len(settings.signing_keys()), temporal.temporal_address, temporal.temporal_namespace,
+    )  # fmt: skip
+    # The relay logs every delivery itself; uvicorn's access log would repeat each one.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
