@@ -1,0 +1,129 @@
+"""Brands and their vettings with The Campaign Registry, through Bird.
+
+Both creates are billed and Bird has no idempotency keys, so each first lists what exists and returns
+a match (an earlier attempt whose answer was lost, or the same brand registered before).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.base import IN_PROGRESS, ObjectRef, bird_operation, rejection_text, validated
+from activities.errors import not_yet
+from bird.client import BirdClient
+from bird.models import Brand, BrandCreate, Vetting, VettingCreate
+
+
+class CreateBrandInput(BaseModel):
+    workspace_id: str
+    body: dict[str, Any]  # Bird's tcr-brands create body, camelCase
+
+
+class BrandQuery(BaseModel):
+    workspace_id: str
+    brand_id: str
+
+
+class CreateVettingInput(BaseModel):
+    workspace_id: str
+    brand_id: str
+    body: dict[str, Any]  # Bird's vettings create body: {"class": ..., "vettingProviderId": ...}
+
+
+class VettingQuery(BaseModel):
+    workspace_id: str
+    brand_id: str
+    vetting_id: str
+
+
+def _digits(value: str | None) -> str:
+    # "12-3456789" and "123456789" are the same EIN
+    return re.sub(r"\D", "", value or "")
+
+
+def brand_ref(brand: Brand, *, created: bool = True) -> ObjectRef:
+    return ObjectRef(
+        id=brand.id,
+        status=brand.status,
+        updated_at=brand.updated_at,
+        reason=rejection_text(brand.rejection),
+        created=created,
+    )
+
+
+def vetting_ref(vetting: Vetting, *, created: bool = True) -> ObjectRef:
+    return ObjectRef(
+        id=vetting.id,
+        status=vetting.status,
+        updated_at=vetting.updated_at,
+        reason=rejection_text(vetting.rejection, vetting.reasons),
+        created=created,
+    )
+
+
+class BrandActivities:
+    def __init__(self, bird: BirdClient) -> None:
+        self._bird = bird  # holds the access key; it never travels in a payload
+
+    @activity.defn
+    @bird_operation
+    async def create_brand(self, req: CreateBrandInput) -> ObjectRef:
+        """Register the brand, or return the one already registered with this displayName and EIN."""
+        body = validated(BrandCreate, req.body, "create_brand")
+        for brand in await self._bird.list_brands(req.workspace_id):
+            if (
+                brand.status != "DELETED"
+                and (brand.display_name or "").strip() == body.display_name.strip()
+                and _digits(brand.ein) == _digits(body.ein)
+            ):
+                return brand_ref(brand, created=False)
+        return brand_ref(await self._bird.create_brand(req.workspace_id, body))
+
+    @activity.defn
+    @bird_operation
+    async def get_brand(self, req: BrandQuery) -> ObjectRef:
+        """The brand now, with its rejection reason when it has one."""
+        return brand_ref(await self._bird.get_brand(req.workspace_id, req.brand_id))
+
+    @activity.defn
+    @bird_operation
+    async def poll_brand(self, req: BrandQuery) -> ObjectRef:
+        """The brand once TCR has decided; `NotYet` (retried with backoff) while it is pending."""
+        ref = brand_ref(await self._bird.get_brand(req.workspace_id, req.brand_id))
+        if ref.status is None or ref.status in IN_PROGRESS:
+            raise not_yet(f"brand {req.brand_id} is {ref.status}", ref.model_dump())
+        return ref
+
+    @activity.defn
+    @bird_operation
+    async def create_vetting(self, req: CreateVettingInput) -> ObjectRef:
+        """Ask for external vetting, or return the brand's vetting of this class and provider.
+
+        An EXPIRED vetting does not count: asking again is then the point of the request.
+        """
+        body = validated(VettingCreate, req.body, "create_vetting")
+        for vetting in await self._bird.list_vettings(req.workspace_id, req.brand_id):
+            if (
+                vetting.status != "EXPIRED"
+                and (vetting.vetting_class or body.vetting_class) == body.vetting_class
+                and (vetting.vetting_provider_id or "") == (body.vetting_provider_id or vetting.vetting_provider_id or "")
+            ):
+                return vetting_ref(vetting, created=False)
+        return vetting_ref(await self._bird.create_vetting(req.workspace_id, req.brand_id, body))
+
+    @activity.defn
+    @bird_operation
+    async def get_vetting(self, req: VettingQuery) -> ObjectRef:
+        return vetting_ref(await self._bird.get_vetting(req.workspace_id, req.brand_id, req.vetting_id))
+
+    @activity.defn
+    @bird_operation
+    async def poll_vetting(self, req: VettingQuery) -> ObjectRef:
+        ref = vetting_ref(await self._bird.get_vetting(req.workspace_id, req.brand_id, req.vetting_id))
+        if ref.status is None or ref.status in IN_PROGRESS:
+            raise not_yet(f"vetting {req.vetting_id} is {ref.status}", ref.model_dump())
+        return ref

@@ -1,0 +1,69 @@
+"""Campaigns (10DLC use cases) under an approved brand.
+
+A create bills a registration fee and a three-month commitment, and Bird has no idempotency keys:
+the create first lists the brand's campaigns and returns the one with our name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.base import IN_PROGRESS, ObjectRef, bird_operation, rejection_text, validated
+from activities.errors import not_yet
+from bird.client import BirdClient
+from bird.models import Campaign, CampaignCreate
+
+
+class CreateCampaignInput(BaseModel):
+    workspace_id: str
+    brand_id: str
+    body: dict[str, Any]  # Bird's campaigns create body, camelCase
+
+
+class CampaignQuery(BaseModel):
+    workspace_id: str
+    brand_id: str
+    campaign_id: str
+
+
+def campaign_ref(campaign: Campaign, *, created: bool = True) -> ObjectRef:
+    return ObjectRef(
+        id=campaign.id,
+        status=campaign.status,
+        updated_at=campaign.updated_at,
+        reason=rejection_text(campaign.rejection),
+        created=created,
+    )
+
+
+class CampaignActivities:
+    def __init__(self, bird: BirdClient) -> None:
+        self._bird = bird  # holds the access key; it never travels in a payload
+
+    @activity.defn
+    @bird_operation
+    async def create_campaign(self, req: CreateCampaignInput) -> ObjectRef:
+        """Register the campaign, or return the brand's campaign of the same name."""
+        body = validated(CampaignCreate, req.body, "create_campaign")
+        for campaign in await self._bird.list_campaigns(req.workspace_id, req.brand_id):
+            if campaign.status != "DELETED" and (campaign.name or "").strip() == body.name.strip():
+                return campaign_ref(campaign, created=False)
+        return campaign_ref(await self._bird.create_campaign(req.workspace_id, req.brand_id, body))
+
+    @activity.defn
+    @bird_operation
+    async def get_campaign(self, req: CampaignQuery) -> ObjectRef:
+        """The campaign now, with its rejection reason when it has one."""
+        return campaign_ref(await self._bird.get_campaign(req.workspace_id, req.brand_id, req.campaign_id))
+
+    @activity.defn
+    @bird_operation
+    async def poll_campaign(self, req: CampaignQuery) -> ObjectRef:
+        """The campaign once TCR and the carriers have decided; `NotYet` while it is draft or pending."""
+        ref = campaign_ref(await self._bird.get_campaign(req.workspace_id, req.brand_id, req.campaign_id))
+        if ref.status is None or ref.status in IN_PROGRESS:
+            raise not_yet(f"campaign {req.campaign_id} is {ref.status}", ref.model_dump())
+        return ref

@@ -1,0 +1,131 @@
+"""The workflow's argument and result.
+
+`OnboardingInput` is what the starter builds from a validated request plus settings. It lives in
+history for weeks, so it is deliberately tolerant: Bird create bodies travel as plain JSON objects
+(validated strictly by the starter before, and by the activity that sends them), never as the strict
+request models, so a tightened validator cannot stop a running onboarding from decoding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from workflows.contract import Step
+from workflows.request import ExistingBrand, ExistingNumber, OnboardingRequest
+from workflows.state import Charge, OnboardingState, PreflightWarning
+
+DEFAULT_POLL_MIN_SECONDS = 60.0
+DEFAULT_POLL_MAX_SECONDS = 21600.0
+
+
+class PollSettings(BaseModel):
+    """Fallback polling while awaiting an approval: exponential from `min_seconds` to `max_seconds`."""
+
+    min_seconds: float = DEFAULT_POLL_MIN_SECONDS
+    max_seconds: float = DEFAULT_POLL_MAX_SECONDS
+
+
+class NumberPlan(BaseModel):
+    phone_number_id: str | None = None  # set: the workspace already owns it, nothing is bought
+    country_code: str = "US"
+    prefix: str | None = None
+
+
+class ConnectorPlan(BaseModel):
+    name: str
+    channel_message_type: str = "transactional"
+
+
+class DeadlineDays(BaseModel):
+    """How long each wait may take before a person is asked to look (request `deadlines`)."""
+
+    brand: float = 30
+    vetting: float = 30
+    campaign: float = 45
+    readiness: float = 3
+
+
+class OnboardingInput(BaseModel):
+    onboarding_id: str
+    workspace_id: str
+    organization_id: str
+    number: NumberPlan = Field(default_factory=NumberPlan)
+    brand_id: str | None = None  # set: an already registered brand, nothing is created
+    brand: dict[str, Any] | None = None  # Bird's tcr-brands create body, camelCase
+    vetting: dict[str, Any] | None = None  # Bird's vettings create body; None: no vetting
+    campaign: dict[str, Any] = Field(default_factory=dict)  # Bird's campaigns create body
+    connector: ConnectorPlan
+    deadlines: DeadlineDays = Field(default_factory=DeadlineDays)
+    poll: PollSettings = Field(default_factory=PollSettings)
+    warnings: list[PreflightWarning] = Field(default_factory=list)
+    # Set only when the workflow continues as new: everything the earlier runs learned.
+    state: OnboardingState | None = None
+
+    @classmethod
+    def from_request(
+        cls,
+        request: OnboardingRequest,
+        *,
+        workspace_id: str,
+        organization_id: str,
+        poll: PollSettings | None = None,
+        warnings: list[PreflightWarning] | None = None,
+    ) -> "OnboardingInput":
+        """The workflow input for a validated request whose workspace and organization are known."""
+        if isinstance(request.number, ExistingNumber):
+            number = NumberPlan(phone_number_id=request.number.phone_number_id)
+        else:
+            number = NumberPlan(country_code=request.number.country_code, prefix=request.number.prefix)
+        existing_brand = isinstance(request.brand, ExistingBrand)
+        d = request.deadlines
+        return cls(
+            onboarding_id=request.onboarding_id,
+            workspace_id=workspace_id,
+            organization_id=organization_id,
+            number=number,
+            brand_id=request.brand.brand_id if existing_brand else None,
+            brand=None if existing_brand else request.brand.to_wire(),
+            vetting=request.vetting.to_wire() if request.vetting is not None else None,
+            campaign=request.campaign.to_wire(),
+            connector=ConnectorPlan(
+                name=request.connector.name, channel_message_type=request.connector.channel_message_type
+            ),
+            deadlines=DeadlineDays(
+                brand=d.brand_days, vetting=d.vetting_days, campaign=d.campaign_days, readiness=d.readiness_days
+            ),
+            poll=poll or PollSettings(),
+            warnings=list(warnings or []),
+        )
+
+
+class OnboardingResult(BaseModel):
+    """What a finished onboarding hands back: the ids of everything it holds, and what it cost."""
+
+    onboarding_id: str
+    step: Step
+    phone_number_id: str | None = None
+    number_string: str | None = None
+    brand_id: str | None = None
+    vetting_id: str | None = None
+    campaign_id: str | None = None
+    connector_id: str | None = None
+    channel_id: str | None = None
+    charges: list[Charge] = Field(default_factory=list)
+
+    @classmethod
+    def from_state(cls, state: OnboardingState) -> "OnboardingResult":
+        o = state.objects
+        return cls(
+            onboarding_id=state.onboarding_id,
+            step=state.step,
+            phone_number_id=o.number.id,
+            number_string=o.number.number_string,
+            brand_id=o.brand.id,
+            vetting_id=o.vetting.id,
+            campaign_id=o.campaign.id,
+            connector_id=o.connector.id,
+            channel_id=o.channel.id,
+            charges=list(state.charges),
+        )

@@ -1,0 +1,455 @@
+"""The onboarding workflow: one customer's US 10DLC registration, from buying a number to an SMS
+channel carriers accept, over the weeks approvals take.
+
+    BUY_NUMBER → REGISTER_BRAND → AWAIT_BRAND → VETTING (optional) → CREATE_CAMPAIGN
+    → AWAIT_CAMPAIGN → INSTALL_CONNECTOR → AWAIT_READY → DONE
+
+Deterministic orchestration only: Bird is called from activities, time comes from `workflow.now()`.
+Every step is written against the state, not the position in the code, so that a run continued as
+new walks the same steps and skips what is already done. When Bird refuses something (a rejection,
+or a request it will not accept) the onboarding stops in NEEDS_ACTION with Bird's words in the
+status, and waits for a person; `blocked` is the one thing a person's action has to clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.base import IN_PROGRESS, ObjectRef
+    from activities.brands import BrandActivities, BrandQuery, CreateBrandInput, CreateVettingInput, VettingQuery
+    from activities.campaigns import CampaignActivities, CampaignQuery, CreateCampaignInput
+    from activities.connectors import ConnectorActivities, ConnectorQuery, ConnectorRef, InstallConnectorInput
+    from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
+    from workflows.contract import (
+        BRAND_ID,
+        CAMPAIGN_ID,
+        CHANNEL_ID,
+        CONNECTOR_ID,
+        ONBOARDING_ID,
+        STEP,
+        VETTING_ID,
+        BirdEvent,
+        Step,
+    )
+    from workflows.inputs import OnboardingInput, OnboardingResult
+    from workflows.options import BIRD_CALL, BIRD_CREATE
+    from workflows.state import (
+        APPROVED,
+        Blocker,
+        ErrorInfo,
+        Kind,
+        OnboardingState,
+        OnboardingStatus,
+        Waiting,
+        parse_time,
+    )
+    from workflows.waits import Waiter, Watch
+
+T = TypeVar("T")
+
+# After this many polls a run continues as new even if the server has not suggested it yet: a
+# 45-day campaign wait then spans a few runs of a few hundred events each.
+MAX_POLLS_PER_RUN = 100
+
+# The step that waits for each registry decision (the vetting is created and awaited in one step).
+AWAIT_STEP = {Kind.BRAND: Step.AWAIT_BRAND, Kind.VETTING: Step.VETTING, Kind.CAMPAIGN: Step.AWAIT_CAMPAIGN}
+GET = {
+    Kind.BRAND: BrandActivities.get_brand,
+    Kind.VETTING: BrandActivities.get_vetting,
+    Kind.CAMPAIGN: CampaignActivities.get_campaign,
+}
+POLL = {
+    Kind.BRAND: BrandActivities.poll_brand,
+    Kind.VETTING: BrandActivities.poll_vetting,
+    Kind.CAMPAIGN: CampaignActivities.poll_campaign,
+}
+READY_CHANNEL_STATUS = "active"  # channels/channel.updated
+
+
+@workflow.defn
+class OnboardingWorkflow:
+    @workflow.init
+    def __init__(self, input: OnboardingInput) -> None:
+        self._input = input
+        self.state = input.state or OnboardingState(
+            onboarding_id=input.onboarding_id,
+            started_at=workflow.now(),
+            updated_at=workflow.now(),
+            warnings=list(input.warnings),
+        )
+        self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new)
+        self._indexed: dict[str, str] = {}
+
+    @workflow.run
+    async def run(self, input: OnboardingInput) -> OnboardingResult:
+        self._index()
+        await self._buy_number()
+        await self._register_brand()
+        await self._await_approval(Kind.BRAND)
+        if self._input.vetting is not None:
+            await self._vet_brand()
+            await self._await_approval(Kind.VETTING)
+        else:
+            self.state.skip(Step.VETTING, workflow.now(), "no vetting requested")
+        await self._create_campaign()
+        await self._await_approval(Kind.CAMPAIGN)
+        await self._install_connector()
+        await self._await_ready()
+        self._enter(Step.DONE)
+        self._finish(Step.DONE)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return OnboardingResult.from_state(self.state)
+
+    # -- what the outside world sees ------------------------------------------------------------
+
+    @workflow.signal
+    def bird_event(self, event: BirdEvent) -> None:
+        """A verified Bird event from the relay: recorded only; the waiting step wakes on it."""
+        if self.state.record_event(event, workflow.now()):
+            self._index()  # a channel event can teach us the channel id
+
+    @workflow.query
+    def status(self) -> OnboardingStatus:
+        return self.state.status(workflow.info().get_current_history_length())
+
+    # -- the steps --------------------------------------------------------------------------------
+
+    async def _buy_number(self) -> None:
+        number, plan = self.state.objects.number, self._input.number
+        if number.id is not None:
+            return
+        if plan.phone_number_id:
+            number.id, number.status, number.seen_at = plan.phone_number_id, "owned", workflow.now()
+            self.state.skip(Step.BUY_NUMBER, workflow.now(), "the workspace already owns the number")
+            return
+        self._enter(Step.BUY_NUMBER)
+        if number.stock_item_id is None:
+            # Recorded before buying: a retried purchase then looks for this very number.
+            choice = await self._call(
+                Step.BUY_NUMBER,
+                NumberActivities.choose_number,
+                lambda: ChooseNumberInput(
+                    organization_id=self._input.organization_id, country_code=plan.country_code, prefix=plan.prefix
+                ),
+            )
+            number.stock_item_id, number.number_string = choice.stock_item_id, choice.number_string
+            number.monthly_price, number.currency = choice.monthly_price, choice.currency
+        bought = await self._call(
+            Step.BUY_NUMBER,
+            NumberActivities.buy_number,
+            lambda: BuyNumberInput(
+                workspace_id=self._input.workspace_id,
+                stock_item_id=number.stock_item_id or "",
+                number_string=number.number_string or "",
+            ),
+            BIRD_CREATE,
+        )
+        now = workflow.now()
+        number.id, number.number_string, number.status, number.seen_at = bought.id, bought.number_string, "owned", now
+        self.state.charge(
+            Kind.NUMBER,
+            bought.id,
+            now,
+            matched_existing=not bought.created,
+            amount=number.monthly_price,
+            currency=number.currency,
+        )
+        self._finish(Step.BUY_NUMBER, f"number {bought.number_string}")
+
+    async def _register_brand(self) -> None:
+        brand = self.state.objects.brand
+        if brand.id is not None:
+            return
+        if self._input.brand_id:
+            brand.id = self._input.brand_id
+            self.state.skip(Step.REGISTER_BRAND, workflow.now(), "an already registered brand")
+            self._index()
+            return
+        self._enter(Step.REGISTER_BRAND)
+        ref = await self._call(
+            Step.REGISTER_BRAND,
+            BrandActivities.create_brand,
+            lambda: CreateBrandInput(workspace_id=self._input.workspace_id, body=self._input.brand or {}),
+            BIRD_CREATE,
+        )
+        self._record_created(Kind.BRAND, ref)
+        self._finish(Step.REGISTER_BRAND, f"brand {ref.id}")
+
+    async def _vet_brand(self) -> None:
+        if self.state.objects.vetting.id is not None:
+            return
+        self._enter(Step.VETTING)
+        ref = await self._call(
+            Step.VETTING,
+            BrandActivities.create_vetting,
+            lambda: CreateVettingInput(
+                workspace_id=self._input.workspace_id,
+                brand_id=self.state.objects.brand.id or "",
+                body=self._input.vetting or {},
+            ),
+            BIRD_CREATE,
+        )
+        self._record_created(Kind.VETTING, ref)
+
+    async def _create_campaign(self) -> None:
+        if self.state.objects.campaign.id is not None:
+            return
+        self._enter(Step.CREATE_CAMPAIGN)
+        ref = await self._call(
+            Step.CREATE_CAMPAIGN,
+            CampaignActivities.create_campaign,
+            lambda: CreateCampaignInput(
+                workspace_id=self._input.workspace_id,
+                brand_id=self.state.objects.brand.id or "",
+                body=self._input.campaign,
+            ),
+            BIRD_CREATE,
+        )
+        self._record_created(Kind.CAMPAIGN, ref)
+        self._finish(Step.CREATE_CAMPAIGN, f"campaign {ref.id}")
+
+    async def _install_connector(self) -> None:
+        connector = self.state.objects.connector
+        if connector.id is not None:
+            return
+        self._enter(Step.INSTALL_CONNECTOR)
+        ref = await self._call(
+            Step.INSTALL_CONNECTOR,
+            ConnectorActivities.install_connector,
+            lambda: InstallConnectorInput(
+                workspace_id=self._input.workspace_id,
+                name=self._input.connector.name,
+                phone_number_id=self.state.objects.number.id or "",
+                campaign_id=self.state.objects.campaign.id or "",
+                channel_message_type=self._input.connector.channel_message_type,
+            ),
+            BIRD_CREATE,
+        )
+        connector.id = ref.id
+        self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
+        self._record_connector(ref)
+        self._finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
+
+    # -- awaiting decisions -----------------------------------------------------------------------
+
+    async def _await_approval(self, kind: Kind) -> None:
+        """Wait until the registry approves the object; on a rejection, stop for a person."""
+        step, obj = AWAIT_STEP[kind], self.state.objects.get(kind)
+        while obj.status != APPROVED:
+            await self._guarded(step, lambda: self._wait_for_decision(kind, step))
+            if obj.status != APPROVED:
+                if self.state.blocked is None:
+                    await self._block_on_rejection(kind, step)
+                await self._park()
+        self._finish(step)
+
+    async def _wait_for_decision(self, kind: Kind, step: Step) -> None:
+        self._enter(step)
+        obj = self.state.objects.get(kind)
+        if obj.status is None:  # e.g. an existing brand: look before waiting
+            self._observe(kind, await workflow.execute_activity_method(GET[kind], self._query(kind), **BIRD_CALL))
+        if self._decided(kind):
+            return
+        watch = Watch(
+            what=f"{kind} {obj.id} decision",
+            settled=lambda: self._decided(kind),
+            poll=POLL[kind],
+            arg=self._query(kind),
+            record=lambda ref: self._observe(kind, ref),
+            record_last_seen=lambda seen: self._last_polled(ObjectRef.model_validate(seen).status),
+        )
+        await self._waiter.until_settled(watch, self._waiting(step, kind, obj.id or "", watch.what))
+        self.state.waiting = None
+
+    async def _block_on_rejection(self, kind: Kind, step: Step) -> None:
+        """Read why Bird said no (events never say), then stop in NEEDS_ACTION with that reason."""
+        obj = self.state.objects.get(kind)
+        try:
+            self._observe(kind, await workflow.execute_activity_method(GET[kind], self._query(kind), **BIRD_CALL))
+        except ActivityError:
+            pass  # the status alone still says what happened; the reason stays unknown
+        if not self._decided(kind) or obj.status == APPROVED:
+            return  # it moved on while we looked
+        reason = obj.reason or "Bird gave no reason"
+        self.state.block(
+            Blocker(
+                step=step,
+                kind=kind,
+                object_id=obj.id,
+                status=obj.status,
+                reason=f"{kind} {obj.id} is {obj.status}: {reason}",
+                since=workflow.now(),
+            )
+        )
+        self._index()
+
+    async def _await_ready(self) -> None:
+        """Wait until carriers linked the number to the campaign: `useCaseStatus` ok, or the
+        channel reported active."""
+        while not self._ready():
+            await self._guarded(Step.AWAIT_READY, self._wait_until_ready)
+        self._finish(Step.AWAIT_READY)
+
+    async def _wait_until_ready(self) -> None:
+        self._enter(Step.AWAIT_READY)
+        query = ConnectorQuery(workspace_id=self._input.workspace_id, connector_id=self.state.objects.connector.id or "")
+        if self.state.objects.connector.status is None:
+            self._record_connector(
+                await workflow.execute_activity_method(ConnectorActivities.get_connector, query, **BIRD_CALL)
+            )
+        if self._ready():
+            return
+        watch = Watch(
+            what=f"connector {query.connector_id} readiness",
+            settled=self._ready,
+            poll=ConnectorActivities.poll_connector,
+            arg=query,
+            record=self._record_connector,
+            record_last_seen=lambda seen: self._record_connector(ConnectorRef.model_validate(seen)),
+        )
+        await self._waiter.until_settled(watch, self._waiting(Step.AWAIT_READY, Kind.CONNECTOR, query.connector_id, watch.what))
+        self.state.waiting = None
+
+    def _decided(self, kind: Kind) -> bool:
+        status = self.state.objects.get(kind).status
+        return status is not None and status not in IN_PROGRESS
+
+    def _ready(self) -> bool:
+        o = self.state.objects
+        return o.connector.status == "ok" or o.channel.status == READY_CHANNEL_STATUS
+
+    def _waiting(self, step: Step, kind: Kind, object_id: str, what: str) -> Waiting:
+        """The wait in progress for this object, kept across continue-as-new, or a new one."""
+        current = self.state.waiting
+        if current is None or current.kind != kind or current.object_id != object_id:
+            current = Waiting(step=step, kind=kind, object_id=object_id, what=what, since=workflow.now())
+            self.state.waiting = current
+        return current
+
+    def _last_polled(self, status: str | None) -> None:
+        if self.state.waiting is not None:
+            self.state.waiting.last_polled_status = status
+
+    # -- stopping for a person --------------------------------------------------------------------
+
+    async def _call(
+        self, step: Step, activity: Callable[..., Awaitable[T]], arg: Callable[[], Any], options: Any = BIRD_CALL
+    ) -> T:
+        """One Bird call for `step`, its argument built afresh each time (a person may have changed
+        what it is built from); if Bird refuses it, stop in NEEDS_ACTION and try again once unblocked."""
+        return await self._guarded(step, lambda: workflow.execute_activity_method(activity, arg(), **options))
+
+    async def _guarded(self, step: Step, attempt: Callable[[], Awaitable[T]]) -> T:
+        while True:
+            if self.state.blocked is None:
+                try:
+                    return await attempt()
+                except ActivityError as err:
+                    self._block_on_failure(step, err)
+            await self._park()
+
+    def _block_on_failure(self, step: Step, err: ActivityError) -> None:
+        cause = err.cause
+        details: dict[str, Any] = {}
+        if isinstance(cause, ApplicationError):
+            if cause.details and isinstance(cause.details[0], dict):
+                details = cause.details[0]
+            kind, message = cause.type or "ApplicationError", cause.message
+        else:
+            kind, message = type(cause or err).__name__, str(cause or err)
+        now = workflow.now()
+        error = ErrorInfo(
+            step=step,
+            operation=err.activity_type or "",
+            type=kind,
+            message=message,
+            status=details.get("status"),
+            code=details.get("code") or None,
+            field_errors=details.get("field_errors") or {},
+            at=now,
+        )
+        reason = message
+        if error.field_errors:
+            reason += " — " + "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in error.field_errors.items())
+        self.state.block(Blocker(step=step, reason=reason, since=now), error)
+        self._index()
+
+    async def _park(self) -> None:
+        """Wait in NEEDS_ACTION until a person's action clears `blocked` (operator Updates)."""
+        while self.state.blocked is not None:
+            await workflow.wait_condition(lambda: self.state.blocked is None or self._checkpoint_due())
+            if self.state.blocked is not None:
+                await self._continue_as_new()
+
+    # -- continue-as-new --------------------------------------------------------------------------
+
+    def _checkpoint_due(self) -> bool:
+        return (
+            workflow.info().is_continue_as_new_suggested() or self._waiter.polls_this_run >= MAX_POLLS_PER_RUN
+        )
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self.state.run += 1
+        workflow.continue_as_new(self._input.model_copy(update={"state": self.state}))
+
+    # -- recording --------------------------------------------------------------------------------
+
+    def _query(self, kind: Kind) -> Any:
+        ws, o = self._input.workspace_id, self.state.objects
+        if kind == Kind.BRAND:
+            return BrandQuery(workspace_id=ws, brand_id=o.brand.id or "")
+        if kind == Kind.VETTING:
+            return VettingQuery(workspace_id=ws, brand_id=o.brand.id or "", vetting_id=o.vetting.id or "")
+        return CampaignQuery(workspace_id=ws, brand_id=o.brand.id or "", campaign_id=o.campaign.id or "")
+
+    def _observe(self, kind: Kind, ref: ObjectRef) -> None:
+        obj = self.state.objects.get(kind)
+        obj.id = obj.id or ref.id
+        if obj.observe(ref.status, parse_time(ref.updated_at), workflow.now()) or ref.status == obj.status:
+            obj.reason = ref.reason or obj.reason
+        self._last_polled(ref.status)
+
+    def _record_created(self, kind: Kind, ref: ObjectRef) -> None:
+        """Record a billable object the moment its id is known, and index it for the relay."""
+        self._observe(kind, ref)
+        self.state.charge(kind, ref.id, workflow.now(), matched_existing=not ref.created)
+        self._index()
+
+    def _record_connector(self, ref: ConnectorRef) -> None:
+        o, now = self.state.objects, workflow.now()
+        o.connector.observe(ref.status or ("ok" if ref.ready else None), None, now)
+        o.connector.reason = "; ".join(ref.problems) or None
+        if ref.channel_id and o.channel.id is None:
+            o.channel.id, o.channel.seen_at = ref.channel_id, now
+        self._last_polled(ref.status)
+        self._index()
+
+    def _enter(self, step: Step) -> None:
+        self.state.enter(step, workflow.now())
+        self._index()
+
+    def _finish(self, step: Step, note: str = "") -> None:
+        self.state.finish(step, workflow.now(), note=note)
+
+    def _index(self) -> None:
+        """Keep the search attributes current: the step, and every id the relay routes events by."""
+        s, o = self.state, self.state.objects
+        wanted = [
+            (STEP, s.step.value),
+            (ONBOARDING_ID, s.onboarding_id),
+            (BRAND_ID, o.brand.id),
+            (VETTING_ID, o.vetting.id),
+            (CAMPAIGN_ID, o.campaign.id),
+            (CONNECTOR_ID, o.connector.id),
+            (CHANNEL_ID, o.channel.id),
+        ]
+        changed = [(key, value) for key, value in wanted if value and self._indexed.get(key.name) != value]
+        if changed:
+            workflow.upsert_search_attributes([key.value_set(value) for key, value in changed])
+            self._indexed.update({key.name: value for key, value in changed})

@@ -1,0 +1,66 @@
+"""Activity options, in one table: timeouts and retry policies for every kind of Bird call.
+
+Transient failures (network, 5xx, 429) retry without limit: an onboarding waits out an outage rather
+than failing. What Bird refused (`BirdRejected`) or our own schema check refused (`InvalidRequest`)
+is non-retryable, raised as such by `activities.errors`, and lands the onboarding in NEEDS_ACTION.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+# Activities heartbeat while they run (activities.base), so a worker that dies mid-call is noticed
+# after this long instead of after the whole start-to-close timeout.
+HEARTBEAT = timedelta(seconds=10)
+
+_TRANSIENT = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=0,  # unlimited: a Bird outage delays the onboarding, it does not fail it
+)
+
+# A single GET (or two, for the connector).
+BIRD_CALL = workflow.ActivityConfig(
+    start_to_close_timeout=timedelta(seconds=90),
+    heartbeat_timeout=HEARTBEAT,
+    retry_policy=_TRANSIENT,
+)
+
+# A billable create: list-and-match over every page of what exists, then at most one POST.
+BIRD_CREATE = workflow.ActivityConfig(
+    start_to_close_timeout=timedelta(minutes=5),
+    heartbeat_timeout=HEARTBEAT,
+    retry_policy=_TRANSIENT,
+)
+
+# One round of fallback polls is one activity whose retries do the exponential backoff: retries
+# add no history events, so a round of this many polls costs the same few events as a single one.
+POLLS_PER_ROUND = 10
+
+
+def poll_interval(min_seconds: float, max_seconds: float, polls_done: int) -> timedelta:
+    """The gap before poll number `polls_done + 1`: min, 2·min, 4·min, … capped at max."""
+    seconds = min_seconds * 2.0 ** min(polls_done, 64)
+    return timedelta(seconds=max(min_seconds, min(seconds, max_seconds)))
+
+
+def bird_poll(min_seconds: float, max_seconds: float, polls_done: int) -> workflow.ActivityConfig:
+    """A round of up to `POLLS_PER_ROUND` polls continuing the backoff after `polls_done` polls.
+
+    The round's first poll runs as soon as it is scheduled (the workflow's timer has already waited);
+    its retries then wait the following intervals of the same exponential series.
+    """
+    return workflow.ActivityConfig(
+        start_to_close_timeout=timedelta(seconds=90),
+        heartbeat_timeout=HEARTBEAT,
+        retry_policy=RetryPolicy(
+            initial_interval=poll_interval(min_seconds, max_seconds, polls_done + 1),
+            backoff_coefficient=2.0,
+            maximum_interval=timedelta(seconds=max(min_seconds, max_seconds)),
+            maximum_attempts=POLLS_PER_ROUND,
+        ),
+    )

@@ -1,0 +1,320 @@
+"""What one onboarding knows: every Bird object it owns, what it waits for, what it cost, and how it
+got here. Carried whole across continue-as-new; the `status` query is built from it.
+
+Plain pydantic and no Temporal calls, so the event-ordering rules are unit-testable; the workflow
+passes in `workflow.now()` wherever a time is recorded. Every field has a default so that histories
+written by older code still decode.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from activities.base import IN_PROGRESS
+from workflows.contract import BirdEvent, ObjectKind, Step, describe_event
+
+# How many delivery ids to remember for dedupe. Bird repeats a delivery for about a day; a few
+# hundred covers any realistic burst, and bounds what continue-as-new carries.
+SEEN_DELIVERIES_KEPT = 256
+
+APPROVED = "APPROVED"
+
+
+class Kind(StrEnum):
+    """The objects an onboarding creates or follows (a superset of the routable `ObjectKind`)."""
+
+    NUMBER = "number"
+    BRAND = "brand"
+    VETTING = "vetting"
+    CAMPAIGN = "campaign"
+    CONNECTOR = "connector"
+    CHANNEL = "channel"
+
+
+# What Bird bills for each create (bird-docs/us-10dlc-installation-rendered.txt). Bird publishes no
+# amounts for the registry fees, so only the number's monthly price (from the stock item) is known.
+FEES: dict[Kind, tuple[str, bool]] = {
+    Kind.NUMBER: ("number subscription", True),
+    Kind.BRAND: ("brand registration fee", False),
+    Kind.VETTING: ("brand vetting fee", False),
+    Kind.CAMPAIGN: ("campaign registration fee and three-month minimum commitment", True),
+    Kind.CONNECTOR: ("SMS channel connector", False),
+}
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Bird's ISO-8601 `updatedAt`, or None when absent or unreadable (then ordering falls back)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _rank(status: str | None) -> int:
+    if status is None:
+        return -1
+    if status in IN_PROGRESS:
+        return 0 if status == "DRAFT" else 1
+    return 2  # decided: APPROVED, REJECTED, DECLINED, active, ...
+
+
+def supersedes(old: str | None, old_at: datetime | None, new: str, new_at: datetime | None) -> bool:
+    """Whether `new` (seen at Bird time `new_at`) replaces what we hold.
+
+    Bird's `updatedAt` orders observations when both sides have one; otherwise a status never goes
+    back from decided to in-progress, so a late PENDING after an APPROVED changes nothing.
+    """
+    if old is None:
+        return True
+    if old_at is not None and new_at is not None and old_at != new_at:
+        return new_at > old_at
+    return _rank(new) >= _rank(old)
+
+
+class Tracked(BaseModel):
+    """One Bird object: its id the moment we have it, its last known status and why."""
+
+    id: str | None = None
+    status: str | None = None
+    status_at: datetime | None = None  # Bird's updatedAt for `status`, when Bird gave one
+    reason: str | None = None  # Bird's rejection reason (read with a GET: events never carry it)
+    seen_at: datetime | None = None  # when we last learned something about it (workflow time)
+
+    def observe(self, status: str | None, at: datetime | None, now: datetime) -> bool:
+        """Record a status from a poll, a GET or an event, unless it is older than what we hold."""
+        if not status or not supersedes(self.status, self.status_at, status, at):
+            return False
+        self.status = status
+        self.status_at = at or self.status_at
+        self.seen_at = now
+        return True
+
+
+class NumberObject(Tracked):
+    number_string: str | None = None
+    stock_item_id: str | None = None  # chosen before buying, so a retried purchase buys the same number
+    monthly_price: float | None = None  # the stock item's price, as Bird quoted it
+    currency: str | None = None
+
+
+class Waiting(BaseModel):
+    """The wait in progress: for what, since when, and how far the fallback polling has backed off."""
+
+    step: Step
+    kind: Kind
+    object_id: str
+    what: str
+    since: datetime
+    polls: int = 0  # polls made so far (across runs); the backoff continues from here
+    next_poll_at: datetime | None = None
+    last_polled_status: str | None = None
+    deadline_at: datetime | None = None
+
+
+class Charge(BaseModel):
+    """A fee Bird bills for an object this onboarding holds."""
+
+    kind: Kind
+    object_id: str
+    fee: str
+    recurring: bool = False
+    amount: float | None = None
+    currency: str | None = None
+    at: datetime
+    # Found by list-and-match rather than created by the call that returned it: an earlier attempt
+    # of this onboarding (or an earlier onboarding) created it, and Bird billed it then.
+    matched_existing: bool = False
+
+
+class ErrorInfo(BaseModel):
+    """A Bird call that cannot succeed as it stands, with Bird's own words."""
+
+    step: Step
+    operation: str
+    type: str
+    message: str
+    status: int | None = None
+    code: str | None = None
+    field_errors: dict[str, list[str]] = Field(default_factory=dict)
+    at: datetime
+
+
+class Blocker(BaseModel):
+    """Why the onboarding is in NEEDS_ACTION: the step it cannot leave, and what a person can do."""
+
+    step: Step
+    kind: Kind | None = None
+    object_id: str | None = None
+    status: str | None = None
+    reason: str
+    since: datetime
+
+
+class StepRecord(BaseModel):
+    step: Step
+    started_at: datetime
+    ended_at: datetime | None = None
+    outcome: str | None = None  # done, skipped, blocked
+    note: str = ""
+
+
+class PreflightWarning(BaseModel):
+    """A pre-flight warning the starter accepted; kept so the status shows it."""
+
+    rule_id: str
+    field: str = ""
+    message: str
+
+
+class Objects(BaseModel):
+    number: NumberObject = Field(default_factory=NumberObject)
+    brand: Tracked = Field(default_factory=Tracked)
+    vetting: Tracked = Field(default_factory=Tracked)
+    campaign: Tracked = Field(default_factory=Tracked)
+    connector: Tracked = Field(default_factory=Tracked)  # status: the useCaseStatus check
+    channel: Tracked = Field(default_factory=Tracked)
+
+    def get(self, kind: Kind) -> Tracked:
+        return getattr(self, kind.value)
+
+
+class OnboardingStatus(BaseModel):
+    """The `status` query's answer: everything a person needs to see where an onboarding stands."""
+
+    onboarding_id: str
+    step: Step = Step.BUY_NUMBER
+    started_at: datetime | None = None
+    updated_at: datetime | None = None
+    objects: Objects = Field(default_factory=Objects)
+    waiting: Waiting | None = None
+    blocked: Blocker | None = None
+    charges: list[Charge] = Field(default_factory=list)
+    last_error: ErrorInfo | None = None
+    steps: list[StepRecord] = Field(default_factory=list)
+    warnings: list[PreflightWarning] = Field(default_factory=list)
+    events_received: int = 0
+    events_applied: int = 0
+    last_event_at: datetime | None = None
+    run: int = 1  # 1 + how many times the workflow continued as new
+    history_length: int | None = None  # events in the current run's history, at query time
+
+
+class OnboardingState(OnboardingStatus):
+    """The status plus the bookkeeping only the workflow needs."""
+
+    seen_deliveries: list[str] = Field(default_factory=list)
+
+    def status(self, history_length: int | None = None) -> OnboardingStatus:
+        data = self.model_dump(exclude={"seen_deliveries"})
+        return OnboardingStatus.model_validate({**data, "history_length": history_length})
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def enter(self, step: Step, now: datetime) -> None:
+        """Make `step` current; re-entering the step already open (after continue-as-new) is a no-op."""
+        self.step = step
+        self.updated_at = now
+        current = self.steps[-1] if self.steps else None
+        if current is None or current.step != step or current.ended_at is not None:
+            self.steps.append(StepRecord(step=step, started_at=now))
+
+    def finish(self, step: Step, now: datetime, outcome: str = "done", note: str = "") -> None:
+        """Close the step's open record; a step that never had to wait (an object approved at once)
+        gets an instant one, so the timeline lists every step."""
+        for record in reversed(self.steps):
+            if record.step == step:
+                if record.ended_at is None:
+                    record.ended_at, record.outcome, record.note = now, outcome, note or record.note
+                break
+        else:
+            self.steps.append(StepRecord(step=step, started_at=now, ended_at=now, outcome=outcome, note=note))
+        self.updated_at = now
+
+    def skip(self, step: Step, now: datetime, note: str) -> None:
+        """Record a step the request made unnecessary (once, however often the run passes here)."""
+        if not any(record.step == step for record in self.steps):
+            self.steps.append(StepRecord(step=step, started_at=now, ended_at=now, outcome="skipped", note=note))
+            self.updated_at = now
+
+    def block(self, blocker: Blocker, error: ErrorInfo | None = None) -> None:
+        """Stop at `blocker.step` until a person acts; the step's record says why."""
+        self.blocked = blocker
+        self.waiting = None
+        if error is not None:
+            self.last_error = error
+        self.finish(blocker.step, blocker.since, outcome="blocked", note=blocker.reason)
+        self.step = Step.NEEDS_ACTION
+        self.updated_at = blocker.since
+
+    # -- charges ------------------------------------------------------------------------------
+
+    def charge(
+        self,
+        kind: Kind,
+        object_id: str,
+        now: datetime,
+        *,
+        matched_existing: bool = False,
+        amount: float | None = None,
+        currency: str | None = None,
+    ) -> None:
+        """Record the fee for an object once, however often the step runs."""
+        if any(c.kind == kind and c.object_id == object_id for c in self.charges):
+            return
+        fee, recurring = FEES[kind]
+        self.charges.append(
+            Charge(
+                kind=kind,
+                object_id=object_id,
+                fee=fee,
+                recurring=recurring,
+                amount=amount,
+                currency=currency,
+                at=now,
+                matched_existing=matched_existing,
+            )
+        )
+
+    # -- events -------------------------------------------------------------------------------
+
+    def record_event(self, event: BirdEvent, now: datetime) -> bool:
+        """Apply one `bird_event`: duplicates, strangers' objects and stale statuses change nothing.
+
+        Returns whether anything we hold changed.
+        """
+        self.events_received += 1
+        if event.delivery_id:
+            if event.delivery_id in self.seen_deliveries:
+                return False
+            self.seen_deliveries = [*self.seen_deliveries, event.delivery_id][-SEEN_DELIVERIES_KEPT:]
+        ref = describe_event(event.service, event.event, event.payload)
+        if ref is None:
+            return False
+        target = self._target_of(ref.kind, ref.object_id, ref.connector_id)
+        if target is None:
+            return False
+        at = parse_time(event.payload.get("updatedAt") or event.payload.get("UpdatedAt"))
+        changed = target.observe(ref.status, at, now)
+        if changed:
+            self.events_applied += 1
+            self.last_event_at = now
+            self.updated_at = now
+        return changed
+
+    def _target_of(self, kind: ObjectKind, object_id: str, connector_id: str | None) -> Tracked | None:
+        objects = self.objects
+        if kind == ObjectKind.CHANNEL:
+            if objects.channel.id is not None:
+                return objects.channel if object_id == objects.channel.id else None
+            # The channel's id is learned from the connector; an event naming our connector teaches it.
+            if connector_id is not None and connector_id == objects.connector.id:
+                objects.channel.id = object_id
+                return objects.channel
+            return None
+        tracked = objects.get(Kind(kind.value))
+        return tracked if tracked.id is not None and tracked.id == object_id else None
