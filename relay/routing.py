@@ -18,10 +18,10 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.contract import CONNECTOR_ID, ROUTING_KEY, BirdEvent, EventRef, ObjectKind
+from workflows.onboarding import OnboardingWorkflow
 
-# The workflow's signal handler. Named by string so the relay does not import workflow code; the
-# workflow's handler method is called `bird_event` with no `name=` override (STYLE.md).
-SIGNAL = "bird_event"
+# The handler itself rather than its name: a rename or a changed argument type shows up here.
+SIGNAL = OnboardingWorkflow.bird_event
 
 # Ids go into a visibility query string: anything but plain id characters is refused rather than
 # escaped, since Bird's ids are uuids and nothing else can own an onboarding anyway.

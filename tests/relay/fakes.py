@@ -36,7 +36,7 @@ class FakeHandle:
         if self.id not in t.workflows or self.id in t.closed:
             raise RPCError("workflow execution already completed", RPCStatusCode.NOT_FOUND, b"")
         assert isinstance(arg, BirdEvent)
-        t.signals.append((self.id, signal, arg))
+        t.signals.append((self.id, getattr(signal, "__name__", signal), arg))
 
 
 class FakeServiceClient:
