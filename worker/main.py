@@ -1,0 +1,105 @@
+"""Running the worker: settings → Temporal client and one BirdClient → Worker, until SIGTERM/SIGINT.
+
+One BirdClient (one connection pool, one access key) per process, shared by every activity. The key
+lives only in that client's headers: activities receive ids and bodies, never credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import signal
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import onboarding_activities
+from bird.client import BirdClient
+from bird.config import BirdSettings
+from starter.connection import TemporalSettings, connect
+from worker.settings import WorkerSettings
+from workflows.onboarding import OnboardingWorkflow
+
+log = logging.getLogger("worker")
+
+
+class WorkerConfigError(ValueError):
+    """The worker cannot start as configured; the message names the setting to fix."""
+
+
+def webhook_activities(bird: BirdClient, settings: BirdSettings) -> list[Callable[..., Any]]:
+    """The webhook-subscription activity, when the relay's part is installed and a signing key is set."""
+    if importlib.util.find_spec("activities.webhooks") is None or settings.bird_signing_key is None:
+        return []
+    from activities.webhooks import WebhookActivities
+
+    return [WebhookActivities(bird, settings.bird_signing_key.get_secret_value()).ensure_webhook_subscriptions]
+
+
+def build_worker(
+    client: Client, bird: BirdClient, bird_settings: BirdSettings, *, task_queue: str, settings: WorkerSettings
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[OnboardingWorkflow],
+        activities=[*onboarding_activities(bird), *webhook_activities(bird, bird_settings)],
+        max_concurrent_activities=settings.tendlc_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
+    )
+
+
+async def connect_until(temporal: TemporalSettings, stop: asyncio.Event) -> Client | None:
+    """Connect, retrying while Temporal is not up yet (a compose stack starts in any order)."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            return await connect(temporal)
+        except Exception as exc:  # noqa: BLE001 - any connection failure means "try again"
+            log.warning("Temporal at %s not reachable (%s); retrying in %.0fs", temporal.temporal_address, type(exc).__name__, delay)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+            delay = min(delay * 2, 15.0)
+    return None
+
+
+async def serve(
+    temporal: TemporalSettings,
+    bird_settings: BirdSettings,
+    settings: WorkerSettings,
+    *,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until `stop` is set, by default on SIGTERM or SIGINT; in-flight activities get a grace period."""
+    if bird_settings.bird_access_key is None or not bird_settings.bird_access_key.get_secret_value():
+        raise WorkerConfigError("BIRD_ACCESS_KEY is not set: the worker cannot call Bird")
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        client = await connect_until(temporal, stop)
+        if client is None:
+            return
+        async with BirdClient.from_settings(bird_settings) as bird:
+            worker = build_worker(client, bird, bird_settings, task_queue=temporal.tendlc_task_queue, settings=settings)
+            async with worker:
+                log.info(
+                    "worker started: task_queue=%s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
+                    temporal.tendlc_task_queue, temporal.temporal_namespace, temporal.temporal_address,
+                    bird_settings.bird_api_base_url, settings.tendlc_max_concurrent_activities,
+                    settings.tendlc_max_concurrent_workflow_tasks,
+                )  # fmt: skip
+                await stop.wait()
+                log.info("stopping: activities in flight get %.0fs to finish", settings.tendlc_shutdown_grace_seconds)
+        log.info("worker stopped")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
