@@ -84,10 +84,11 @@ def check_request(request: OnboardingRequest) -> list[Finding]:
     return sorted(findings, key=lambda f: f.severity != "error")
 
 
-# --- sources (docs/preflight.md gives the same, with the sections quoted) ---------------------
+# --- sources (docs/preflight.md gives the same, with the sections quoted) -------------------------
 
 BIRD_BRAND = "Bird OpenAPI create-workspace-brand.json"
 BIRD_CAMPAIGN = "Bird OpenAPI create-campaign.json"
+BIRD_GUIDE = "Bird, US 10DLC API Installation, 'Register a new campaign with the campaign registry'"
 BIRD_NORAM = (
     "Bird, Messaging Best Practices - NORAM SMS/MMS, https://docs.bird.com/applications/channels/channels/"
     "supported-channels/sms/concepts/choose-the-right-sender-availability-and-restrictions-by-country/"
@@ -98,16 +99,33 @@ BIRD_CONSENT = (
     "supported-channels/sms/concepts/sms-registration/setting-up-a-consent-gathering-flow"
 )
 CTIA = "CTIA Messaging Principles and Best Practices (May 2023)"
-TCR_30893 = "TCR rejection 30893 (invalid sample messages), https://mytcrplus.com/fix-tcr-error/fix-tcr-code-30893-invalid-sample-messages"
-HUB_REVIEW = "10DLC Hub Manual Review Guide, https://support.goconvey.com/hc/en-us/articles/44742761852563-10DLC-Hub-Manual-Review-Guide"
-AWS_REJECTIONS = "AWS End User Messaging, rejection troubleshooting, https://docs.aws.amazon.com/sms-voice/latest/userguide/registration-help-rejection-troubleshooting.html"
-CAMPAIGN_REJECTIONS = "Campaign Rejections, https://support.linkedip.com/hc/en-us/articles/35601693000845-Campaign-Rejections"
+TCR_30893 = (
+    "TCR code 30893 (invalid sample messages), "
+    "https://mytcrplus.com/fix-tcr-error/fix-tcr-code-30893-invalid-sample-messages"
+)
+TCR_602 = (
+    "TCR code 602 (use case mismatches sample messages), "
+    "https://mytcrplus.com/fix-tcr-error/fix-tcr-code-602-use-case-mismatches-sample-messages"
+)
 TCR_SAMPLES = (
-    "TCR per-carrier minMsgSamples (campaign qualify API); Twilio's TCR campaign API: message samples"
-    " 'min two and max five', https://www.twilio.com/docs/messaging/api/usapptoperson-resource"
+    "TCR per-carrier minMsgSamples (campaign qualify API); Twilio's TCR campaign API, message samples "
+    "'min two and max five', https://www.twilio.com/docs/messaging/api/usapptoperson-resource"
+)
+HUB_REVIEW = (
+    "10DLC Hub Manual Review Guide, "
+    "https://support.goconvey.com/hc/en-us/articles/44742761852563-10DLC-Hub-Manual-Review-Guide"
+)
+AWS_REJECTIONS = (
+    "AWS End User Messaging, rejection troubleshooting, "
+    "https://docs.aws.amazon.com/sms-voice/latest/userguide/registration-help-rejection-troubleshooting.html"
+)
+CAMPAIGN_REJECTIONS = (
+    "Campaign Rejections, https://support.linkedip.com/hc/en-us/articles/35601693000845-Campaign-Rejections"
 )
 
-# --- helpers ----------------------------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------------------
+
+MIXED_USECASES = frozenset({"MIXED", "LOW_VOLUME"})
 
 
 def _brand(req: OnboardingRequest) -> BrandCreate | None:
@@ -142,19 +160,6 @@ def _samples(c: CampaignCreate) -> Iterator[tuple[str, str]]:
         yield f"campaign.samples[{i}]", sample
 
 
-def _campaign_texts(c: CampaignCreate) -> Iterator[tuple[str, str]]:
-    """The campaign text a reviewer reads, with its wire path."""
-    yield "campaign.name", c.name
-    yield "campaign.description", c.description
-    yield from _samples(c)
-    yield "campaign.messageFlow", c.message_flow
-    yield "campaign.helpMessage", c.help_message
-    if c.optin_message:
-        yield "campaign.optinMessage", c.optin_message
-    if c.optout_message:
-        yield "campaign.optoutMessage", c.optout_message
-
-
 def _message_texts(c: CampaignCreate) -> Iterator[tuple[str, str]]:
     """Text that reaches handsets or reviewers' browsers, where a link would be followed."""
     yield from _samples(c)
@@ -166,7 +171,14 @@ def _message_texts(c: CampaignCreate) -> Iterator[tuple[str, str]]:
         yield "campaign.optoutMessage", c.optout_message
 
 
-# --- brand: the US rules Bird states in prose but its schema does not enforce --------------------
+def _campaign_texts(c: CampaignCreate) -> Iterator[tuple[str, str]]:
+    """All the campaign text a reviewer reads, with its wire path."""
+    yield "campaign.name", c.name
+    yield "campaign.description", c.description
+    yield from _message_texts(c)
+
+
+# --- brand: the US rules Bird states in prose but its schema does not enforce ----------------------
 
 # USPS codes: the states, DC, the territories, and the military "states".
 US_STATES = frozenset(
@@ -175,18 +187,26 @@ US_STATES = frozenset(
 )
 
 
-@rule("BRAND_EIN_FORMAT", "error", "brand.ein", "a US EIN is 9 digits (e.g. 123456789 or 12-3456789)",
-      f"{BIRD_BRAND}: ein, 'EIN is 9-digits in the U.S.'")
+@rule(
+    "BRAND_EIN_FORMAT", "error", "brand.ein",
+    "a US EIN is 9 digits (e.g. 123456789 or 12-3456789)",
+    f"{BIRD_BRAND}: ein, 'EIN is 9-digits in the U.S.'",
+)  # fmt: skip
 def _ein(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
-    if brand and brand.ein_issuing_country.upper() == "US":
-        ein = brand.ein.strip()
-        if not (ein.isdigit() and len(ein) == 9) and not (len(ein) == 10 and ein[2] == "-" and (ein[:2] + ein[3:]).isdigit()):
-            yield Hit("brand.ein", repr(brand.ein))
+    if brand is None or brand.ein_issuing_country.upper() != "US":
+        return
+    ein = brand.ein.strip()
+    dashed = len(ein) == 10 and ein[2] == "-" and (ein[:2] + ein[3:]).isdigit()
+    if not (ein.isdigit() and len(ein) == 9) and not dashed:
+        yield Hit("brand.ein", repr(brand.ein))
 
 
-@rule("BRAND_PHONE_E164", "error", "brand.phone", "phone must be E.164: +, country code, digits only",
-      f"{BIRD_BRAND}: phone, 'Valid phone number in e.164 international format'")
+@rule(
+    "BRAND_PHONE_E164", "error", "brand.phone",
+    "phone must be E.164: +, country code, digits only",
+    f"{BIRD_BRAND}: phone, 'Valid phone number in e.164 international format'",
+)  # fmt: skip
 def _phone(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand is None:
@@ -197,25 +217,33 @@ def _phone(req: OnboardingRequest) -> Iterator[Hit]:
         yield Hit("brand.phone", f"{brand.phone!r} is not a US number (+1 and 10 digits)")
 
 
-@rule("BRAND_STATE_CODE", "error", "brand.state", "a US state must be its 2-letter code (CA, NY, DC, ...)",
-      f"{BIRD_BRAND}: state, 'Must be a 2 letter state code for US states'")
+@rule(
+    "BRAND_STATE_CODE", "error", "brand.state",
+    "a US state must be its 2-letter code (CA, NY, DC, ...)",
+    f"{BIRD_BRAND}: state, 'Must be a 2 letter state code for US states'",
+)  # fmt: skip
 def _state(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand and _us(brand) and brand.state not in US_STATES:
         yield Hit("brand.state", repr(brand.state))
 
 
-@rule("BRAND_POSTAL_CODE", "error", "brand.postalCode", "a US postal code must be a 5-digit ZIP",
-      f"{BIRD_BRAND}: postalCode, 'Must be a 5 digit zip code for the United States'")
+@rule(
+    "BRAND_POSTAL_CODE", "error", "brand.postalCode",
+    "a US postal code must be a 5-digit ZIP",
+    f"{BIRD_BRAND}: postalCode, 'Must be a 5 digit zip code for the United States'",
+)  # fmt: skip
 def _postal_code(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand and _us(brand) and not (brand.postal_code.isdigit() and len(brand.postal_code) == 5):
         yield Hit("brand.postalCode", repr(brand.postal_code))
 
 
-@rule("BRAND_PUBLIC_STOCK", "error", "brand.stockSymbol / brand.stockExchange",
-      "a PUBLIC_PROFIT brand needs its stock symbol and exchange",
-      f"{BIRD_BRAND}: stockSymbol and stockExchange, 'Required for entityType PUBLIC'")
+@rule(
+    "BRAND_PUBLIC_STOCK", "error", "brand.stockSymbol / brand.stockExchange",
+    "a PUBLIC_PROFIT brand needs its stock symbol and exchange",
+    f"{BIRD_BRAND}: stockSymbol and stockExchange, 'Required for entityType PUBLIC'",
+)  # fmt: skip
 def _public_stock(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand is None or brand.entity_type != "PUBLIC_PROFIT":
@@ -223,56 +251,74 @@ def _public_stock(req: OnboardingRequest) -> Iterator[Hit]:
     if not (brand.stock_symbol or "").strip():
         yield Hit("brand.stockSymbol", "missing")
     if brand.stock_exchange in (None, "", "NONE"):
-        yield Hit("brand.stockExchange", "missing" if not brand.stock_exchange else "NONE is not an exchange")
+        yield Hit("brand.stockExchange", "NONE is not an exchange" if brand.stock_exchange else "missing")
 
 
-@rule("BRAND_ALT_ID_TYPE", "error", "brand.altBusinessIdType", "altBusinessId needs its altBusinessIdType (DUNS, GIIN or LEI)",
-      f"{BIRD_BRAND}: altBusinessIdType, 'Required if altBusinessId is provided'")
+@rule(
+    "BRAND_ALT_ID_TYPE", "error", "brand.altBusinessIdType",
+    "altBusinessId needs its altBusinessIdType (DUNS, GIIN or LEI)",
+    f"{BIRD_BRAND}: altBusinessIdType, 'Required if altBusinessId is provided'",
+)  # fmt: skip
 def _alt_id_type(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand and (brand.alt_business_id or "").strip() and brand.alt_business_id_type in (None, "", "NONE"):
         yield Hit("brand.altBusinessIdType")
 
 
-@rule("BRAND_EMAIL_PUBLIC_DOMAIN", "warning", "brand.email",
-      "the brand email should be on the business's own domain, not a public mailbox",
-      f"{AWS_REJECTIONS} (BRAND_EMAIL_PUBLIC_DOMAIN); {HUB_REVIEW} (brand-specific email)")
+@rule(
+    "BRAND_EMAIL_PUBLIC_DOMAIN", "warning", "brand.email",
+    "the brand email should be on the business's own domain, not a public mailbox",
+    f"{AWS_REJECTIONS} (BRAND_EMAIL_PUBLIC_DOMAIN); {HUB_REVIEW} (brand-specific email)",
+)  # fmt: skip
 def _email_public(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand and text.email_domain(brand.email) in text.PUBLIC_EMAIL_DOMAINS:
         yield Hit("brand.email", text.email_domain(brand.email))
 
 
-@rule("BRAND_DOMAINS_CONSISTENT", "warning", "brand.email", "the brand email and website should share one domain",
-      f"{HUB_REVIEW} (email and website consistent); {BIRD_NORAM} (one recognizable business domain)")
+@rule(
+    "BRAND_DOMAINS_CONSISTENT", "warning", "brand.email",
+    "the brand email and website should share one domain",
+    f"{HUB_REVIEW} (email and website consistent); {BIRD_NORAM} (one recognizable business domain)",
+)  # fmt: skip
 def _domains(req: OnboardingRequest) -> Iterator[Hit]:
     brand = _brand(req)
     if brand is None:
         return
     email = text.email_domain(brand.email)
     website = _website_site(req)
+    # a public mailbox is BRAND_EMAIL_PUBLIC_DOMAIN already
     if email and website and email not in text.PUBLIC_EMAIL_DOMAINS and text.site(email) != website:
         yield Hit("brand.email", f"{email} vs website {website}")
 
 
-# --- campaign ----------------------------------------------------------------------------------
+# --- campaign: what reviewers read ---------------------------------------------------------------
 
 
-@rule("CAMPAIGN_PLACEHOLDER_TEXT", "error", "campaign text fields, brand name/website/email",
-      "placeholder text is refused (lorem, ipsum, test, xxx, TBD, example.com, [name])",
-      f"{TCR_30893} (placeholders); Bird guide, 'Register a new campaign': most rejections are unclear or incomplete description/messageFlow")
+@rule(
+    "CAMPAIGN_PLACEHOLDER_TEXT", "error", "campaign text fields, brand name/website/email",
+    "placeholder text is refused (lorem, ipsum, test, xxx, TBD, example.com, [name])",
+    f"{TCR_30893} (placeholders); {BIRD_GUIDE}: most rejections are unclear or incomplete description/messageFlow",
+)  # fmt: skip
 def _placeholders(req: OnboardingRequest) -> Iterator[Hit]:
     fields = list(_campaign_texts(req.campaign))
     if brand := _brand(req):
-        fields += [("brand.displayName", brand.display_name), ("brand.companyName", brand.company_name),
-                   ("brand.website", brand.website), ("brand.email", brand.email)]
+        fields += [
+            ("brand.displayName", brand.display_name),
+            ("brand.companyName", brand.company_name),
+            ("brand.website", brand.website),
+            ("brand.email", brand.email),
+        ]
     for field, value in fields:
         if found := text.placeholder(value):
             yield Hit(field, repr(found))
 
 
-@rule("CAMPAIGN_BRAND_IN_SAMPLES", "error", "campaign.samples[i]", "every sample must name the brand (displayName or companyName)",
-      f"{TCR_30893} (missing brand name); {HUB_REVIEW} (brand identity in message content)")
+@rule(
+    "CAMPAIGN_BRAND_IN_SAMPLES", "error", "campaign.samples[i]",
+    "every sample must name the brand (displayName or companyName)",
+    f"{TCR_30893} (missing brand name); {HUB_REVIEW} (brand identity in message content)",
+)  # fmt: skip
 def _brand_in_samples(req: OnboardingRequest) -> Iterator[Hit]:
     names = _brand_names(req)
     if not names:
@@ -282,19 +328,22 @@ def _brand_in_samples(req: OnboardingRequest) -> Iterator[Hit]:
             yield Hit(field, f"expected {names[0]!r}")
 
 
-MIXED_USECASES = frozenset({"MIXED", "LOW_VOLUME"})
-
-
-@rule("CAMPAIGN_MARKETING_OPT_OUT", "error", "campaign.samples", "marketing must show opt-out wording (e.g. Reply STOP) in the samples or messageFlow",
-      f"{CTIA} §5.1.3 Consumer Opt-Out; {BIRD_CONSENT} (opt-out instructions); {CAMPAIGN_REJECTIONS}")
+@rule(
+    "CAMPAIGN_MARKETING_OPT_OUT", "error", "campaign.samples",
+    "marketing must show opt-out wording (e.g. Reply STOP) in the samples or messageFlow",
+    f"{CTIA} §5.1.3 Consumer Opt-Out; {BIRD_CONSENT} (opt-out instructions); {CAMPAIGN_REJECTIONS}",
+)  # fmt: skip
 def _marketing_opt_out(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     if _is_marketing(c) and not any(text.has_opt_out(t) for t in [*c.samples, c.message_flow]):
         yield Hit("campaign.samples")
 
 
-@rule("CAMPAIGN_SAMPLES_OPT_OUT", "warning", "campaign.samples", "no sample shows how to opt out (e.g. Reply STOP)",
-      f"{CTIA} §5.1.3 Consumer Opt-Out; {TCR_30893} (missing opt-out instructions)")
+@rule(
+    "CAMPAIGN_SAMPLES_OPT_OUT", "warning", "campaign.samples",
+    "no sample shows how to opt out (e.g. Reply STOP)",
+    f"{CTIA} §5.1.3 Consumer Opt-Out; {TCR_30893} (missing opt-out instructions)",
+)  # fmt: skip
 def _samples_opt_out(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     if any(text.has_opt_out(s) for s in c.samples):
@@ -304,27 +353,38 @@ def _samples_opt_out(req: OnboardingRequest) -> Iterator[Hit]:
     yield Hit("campaign.samples")
 
 
-@rule("CAMPAIGN_OPT_IN_FLOW", "error", "campaign.messageFlow", "messageFlow must say how people opt in (consent, sign-up, keyword, checkbox)",
-      f"{BIRD_CAMPAIGN}: messageFlow, 'Provide details of how the customer will opt into this campaign'; {BIRD_CONSENT}; {CTIA} §5.1.2 Consumer Opt-In")
+@rule(
+    "CAMPAIGN_OPT_IN_FLOW", "error", "campaign.messageFlow",
+    "messageFlow must say how people opt in (consent, sign-up, keyword, checkbox)",
+    f"{BIRD_CAMPAIGN}: messageFlow, 'Provide details of how the customer will opt into this campaign'; "
+    f"{BIRD_CONSENT}; {CTIA} §5.1.2 Consumer Opt-In",
+)  # fmt: skip
 def _opt_in_flow(req: OnboardingRequest) -> Iterator[Hit]:
     if not text.describes_opt_in(req.campaign.message_flow):
         yield Hit("campaign.messageFlow")
 
 
-@rule("CAMPAIGN_CONSENT_FLAGS", "warning", "campaign.subscriberOptin / subscriberOptout / subscriberHelp",
-      "carriers expect opt-in, opt-out and HELP handling to be confirmed (true)",
-      f"{CTIA} §5.1.2-5.1.3; TCR per-carrier reqSubscriberOptin/reqSubscriberOptout/reqSubscriberHelp (campaign qualify API)")
+@rule(
+    "CAMPAIGN_CONSENT_FLAGS", "warning", "campaign.subscriberOptin / subscriberOptout / subscriberHelp",
+    "carriers expect opt-in, opt-out and HELP handling to be confirmed (true)",
+    f"{CTIA} §5.1.2-5.1.3; TCR per-carrier reqSubscriberOptin/reqSubscriberOptout/reqSubscriberHelp "
+    "(campaign qualify API)",
+)  # fmt: skip
 def _consent_flags(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
-    for field, value in (("subscriberOptin", c.subscriber_optin), ("subscriberOptout", c.subscriber_optout),
-                         ("subscriberHelp", c.subscriber_help)):
+    flags = {"subscriberOptin": c.subscriber_optin, "subscriberOptout": c.subscriber_optout,
+             "subscriberHelp": c.subscriber_help}  # fmt: skip
+    for field, value in flags.items():
         if value is not True:
             yield Hit(f"campaign.{field}", "not set" if value is None else "false")
 
 
-@rule("CAMPAIGN_HELP_MESSAGE", "error", "campaign.helpMessage",
-      "helpMessage must state the service name, a contact (email or phone), and the opt-out and opt-in keywords",
-      f"{BIRD_CAMPAIGN}: helpMessage, 'shall state the name of the service, contact (email or call centre), OPT IN and OPT OUT keywords'")
+@rule(
+    "CAMPAIGN_HELP_MESSAGE", "error", "campaign.helpMessage",
+    "helpMessage must state the service name, a contact (email or phone), and the opt-out and opt-in keywords",
+    f"{BIRD_CAMPAIGN}: helpMessage, 'shall state the name of the service, contact (email or call centre), "
+    "OPT IN and OPT OUT keywords'",
+)  # fmt: skip
 def _help_message(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     message = c.help_message
@@ -341,6 +401,9 @@ def _help_message(req: OnboardingRequest) -> Iterator[Hit]:
         yield Hit("campaign.helpMessage", "missing " + ", ".join(missing))
 
 
+# --- campaign: keywords and messages the subscriber* flags promise ---------------------------------
+
+
 def _lacks(word: str, flag: bool | None, given: str | None, field: str) -> Iterator[Hit]:
     # Keywords given without the flag still go to the registry, so they must be complete too.
     if (flag or given is not None) and word not in text.keyword_list(given):
@@ -352,39 +415,59 @@ def _absent(flag: bool | None, message: str | None, field: str) -> Iterator[Hit]
         yield Hit(field, "missing")
 
 
-@rule("CAMPAIGN_HELP_KEYWORDS", "error", "campaign.helpKeywords", "helpKeywords must include HELP",
-      f"{BIRD_CAMPAIGN}: helpKeywords, 'Support of the word HELP is the minimum requirement for requesting help/info'")
+@rule(
+    "CAMPAIGN_HELP_KEYWORDS", "error", "campaign.helpKeywords",
+    "helpKeywords must include HELP",
+    f"{BIRD_CAMPAIGN}: helpKeywords, 'Support of the word HELP is the minimum requirement for requesting help/info'",
+)  # fmt: skip
 def _help_keywords(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     yield from _lacks("HELP", c.subscriber_help, c.help_keywords, "campaign.helpKeywords")
 
 
-@rule("CAMPAIGN_OPT_IN_KEYWORDS", "error", "campaign.optinKeywords", "optinKeywords must include START",
-      f"{BIRD_CAMPAIGN}: optinKeywords, 'Support of the word START is the minimum requirement'")
+@rule(
+    "CAMPAIGN_OPT_IN_KEYWORDS", "error", "campaign.optinKeywords",
+    "optinKeywords must include START",
+    f"{BIRD_CAMPAIGN}: optinKeywords, 'Support of the word START is the minimum requirement'",
+)  # fmt: skip
 def _opt_in_keywords(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     yield from _lacks("START", c.subscriber_optin, c.optin_keywords, "campaign.optinKeywords")
 
 
-@rule("CAMPAIGN_OPT_IN_MESSAGE", "error", "campaign.optinMessage", "subscriberOptin is true, so optinMessage must give the confirmation sent",
-      f"{BIRD_CAMPAIGN}: optinMessage, 'Provide an example of the message that will be sent after a customer has opted in'; {CTIA} §5.1.2.1")
+@rule(
+    "CAMPAIGN_OPT_IN_MESSAGE", "error", "campaign.optinMessage",
+    "subscriberOptin is true, so optinMessage must give the confirmation sent",
+    f"{BIRD_CAMPAIGN}: optinMessage, 'Provide an example of the message that will be sent after a customer "
+    f"has opted in'; {CTIA} §5.1.2.1 Confirm Opt-In",
+)  # fmt: skip
 def _opt_in_message(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     yield from _absent(c.subscriber_optin, c.optin_message, "campaign.optinMessage")
 
 
-@rule("CAMPAIGN_OPT_OUT_KEYWORDS", "error", "campaign.optoutKeywords", "optoutKeywords must include STOP",
-      f"{BIRD_CAMPAIGN}: optoutKeywords, 'Support of the word STOP is the minimum requirement for OPT OUT'")
+@rule(
+    "CAMPAIGN_OPT_OUT_KEYWORDS", "error", "campaign.optoutKeywords",
+    "optoutKeywords must include STOP",
+    f"{BIRD_CAMPAIGN}: optoutKeywords, 'Support of the word STOP is the minimum requirement for OPT OUT'",
+)  # fmt: skip
 def _opt_out_keywords(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     yield from _lacks("STOP", c.subscriber_optout, c.optout_keywords, "campaign.optoutKeywords")
 
 
-@rule("CAMPAIGN_OPT_OUT_MESSAGE", "error", "campaign.optoutMessage", "subscriberOptout is true, so optoutMessage must give the confirmation sent",
-      f"{BIRD_CAMPAIGN}: optoutMessage, 'Provide an example of the message that will be sent after a customer has opted out'; {CTIA} §5.1.3")
+@rule(
+    "CAMPAIGN_OPT_OUT_MESSAGE", "error", "campaign.optoutMessage",
+    "subscriberOptout is true, so optoutMessage must give the confirmation sent",
+    f"{BIRD_CAMPAIGN}: optoutMessage, 'Provide an example of the message that will be sent after a customer "
+    f"has opted out'; {CTIA} §5.1.3 Consumer Opt-Out",
+)  # fmt: skip
 def _opt_out_message(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     yield from _absent(c.subscriber_optout, c.optout_message, "campaign.optoutMessage")
+
+
+# --- campaign: links and phone numbers -------------------------------------------------------------
 
 
 def _flag_agrees(flag: bool | None, present: list[str], field: str, what: str) -> Iterator[Hit]:
@@ -395,23 +478,33 @@ def _flag_agrees(flag: bool | None, present: list[str], field: str, what: str) -
         yield Hit(field, f"is {'false' if flag is False else 'not set'} but {', '.join(present)} {verb} a {what}")
 
 
-@rule("CAMPAIGN_EMBEDDED_LINK", "error", "campaign.embeddedLink", "embeddedLink must agree with the samples",
-      f"{BIRD_CAMPAIGN}: embeddedLink, 'Provide at least one sample containing a link'; {CTIA} §5.3.2 Embedded Website Links")
+@rule(
+    "CAMPAIGN_EMBEDDED_LINK", "error", "campaign.embeddedLink",
+    "embeddedLink must agree with the samples",
+    f"{BIRD_CAMPAIGN}: embeddedLink, 'Provide at least one sample containing a link'; "
+    f"{CTIA} §5.3.2 Embedded Website Links",
+)  # fmt: skip
 def _embedded_link(req: OnboardingRequest) -> Iterator[Hit]:
     present = [field for field, sample in _samples(req.campaign) if text.links(sample)]
     yield from _flag_agrees(req.campaign.embedded_link, present, "campaign.embeddedLink", "link")
 
 
-@rule("CAMPAIGN_EMBEDDED_PHONE", "error", "campaign.embeddedPhone", "embeddedPhone must agree with the samples",
-      f"{BIRD_CAMPAIGN}: embeddedPhone, 'Provide at least one sample containing a phone number'; {CTIA} §5.3.3 Embedded Phone Numbers")
+@rule(
+    "CAMPAIGN_EMBEDDED_PHONE", "error", "campaign.embeddedPhone",
+    "embeddedPhone must agree with the samples",
+    f"{BIRD_CAMPAIGN}: embeddedPhone, 'Provide at least one sample containing a phone number'; "
+    f"{CTIA} §5.3.3 Embedded Phone Numbers",
+)  # fmt: skip
 def _embedded_phone(req: OnboardingRequest) -> Iterator[Hit]:
     present = [field for field, sample in _samples(req.campaign) if text.has_phone(sample)]
     yield from _flag_agrees(req.campaign.embedded_phone, present, "campaign.embeddedPhone", "phone number")
 
 
-@rule("CAMPAIGN_LINK_SHORTENER", "error", "campaign samples, messageFlow, messages",
-      "public link shorteners (bit.ly, tinyurl, ...) are not allowed; use the brand's own domain",
-      f"{BIRD_NORAM} ('Public URL shorteners are not allowed'); {TCR_30893}; {CTIA} §5.3.2")
+@rule(
+    "CAMPAIGN_LINK_SHORTENER", "error", "campaign samples, messageFlow, messages",
+    "public link shorteners (bit.ly, tinyurl, ...) are not allowed; use the brand's own domain",
+    f"{BIRD_NORAM} ('Public URL shorteners are not allowed'); {TCR_30893}; {CTIA} §5.3.2",
+)  # fmt: skip
 def _shorteners(req: OnboardingRequest) -> Iterator[Hit]:
     for field, value in _message_texts(req.campaign):
         for link in text.links(value):
@@ -419,8 +512,12 @@ def _shorteners(req: OnboardingRequest) -> Iterator[Hit]:
                 yield Hit(field, link)
 
 
-@rule("CAMPAIGN_LINK_DOMAIN", "warning", "campaign samples, messageFlow, messages", "links should be on the brand website's domain",
-      f"{BIRD_NORAM} ('each messaging program should be associated with a single business's web domain'); {HUB_REVIEW}")
+@rule(
+    "CAMPAIGN_LINK_DOMAIN", "warning", "campaign samples, messageFlow, messages",
+    "links should be on the brand website's domain",
+    f"{BIRD_NORAM} ('each messaging program should be associated with a single business's web domain'); "
+    f"{HUB_REVIEW}",
+)  # fmt: skip
 def _link_domain(req: OnboardingRequest) -> Iterator[Hit]:
     website = _website_site(req)
     if not website:
@@ -432,14 +529,9 @@ def _link_domain(req: OnboardingRequest) -> Iterator[Hit]:
                 yield Hit(field, f"{link} is not on {website}")
 
 
+# --- campaign: counts and declarations -------------------------------------------------------------
+
 MIN_SAMPLES = 2
-
-
-@rule("CAMPAIGN_SAMPLE_COUNT", "error", "campaign.samples", f"carriers ask for at least {MIN_SAMPLES} samples", TCR_SAMPLES)
-def _sample_count(req: OnboardingRequest) -> Iterator[Hit]:
-    if len(req.campaign.samples) < MIN_SAMPLES:
-        yield Hit("campaign.samples", f"{len(req.campaign.samples)} given")
-
 
 # TCR's standard use cases, the only ones a MIXED / LOW_VOLUME campaign may combine.
 SUB_USECASES = frozenset({
@@ -448,8 +540,22 @@ SUB_USECASES = frozenset({
 })  # fmt: skip
 
 
-@rule("CAMPAIGN_SUB_USECASES", "error", "campaign.subUsecases", "MIXED and LOW_VOLUME need 2-5 standard sub use cases",
-      f"{BIRD_CAMPAIGN}: subUsecases, 'If use case is MIXED or LOW_VOLUME mixed an array of 2-5 use cases'; TCR sub-use-case enum")
+@rule(
+    "CAMPAIGN_SAMPLE_COUNT", "error", "campaign.samples",
+    f"carriers ask for at least {MIN_SAMPLES} samples",
+    TCR_SAMPLES,
+)  # fmt: skip
+def _sample_count(req: OnboardingRequest) -> Iterator[Hit]:
+    if len(req.campaign.samples) < MIN_SAMPLES:
+        yield Hit("campaign.samples", f"{len(req.campaign.samples)} given")
+
+
+@rule(
+    "CAMPAIGN_SUB_USECASES", "error", "campaign.subUsecases",
+    "MIXED and LOW_VOLUME need 2-5 standard sub use cases",
+    f"{BIRD_CAMPAIGN}: subUsecases, 'If use case is MIXED or LOW_VOLUME mixed an array of 2-5 use cases'; "
+    "TCR sub-use-case enum",
+)  # fmt: skip
 def _sub_usecases(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     if _usecase(c) not in MIXED_USECASES:
@@ -462,8 +568,11 @@ def _sub_usecases(req: OnboardingRequest) -> Iterator[Hit]:
             yield Hit(f"campaign.subUsecases[{i}]", f"{sub!r} is not a standard use case")
 
 
-@rule("CAMPAIGN_SAMPLES_PER_SUB_USECASE", "warning", "campaign.samples", "a MIXED campaign should show a sample for each sub use case",
-      "Use case mismatches sample messages (TCR 602), https://mytcrplus.com/fix-tcr-error/fix-tcr-code-602-use-case-mismatches-sample-messages")
+@rule(
+    "CAMPAIGN_SAMPLES_PER_SUB_USECASE", "warning", "campaign.samples",
+    "a MIXED campaign should show a sample for each sub use case",
+    TCR_602,
+)  # fmt: skip
 def _samples_per_sub_usecase(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     subs = c.sub_usecases or []
@@ -471,9 +580,12 @@ def _samples_per_sub_usecase(req: OnboardingRequest) -> Iterator[Hit]:
         yield Hit("campaign.samples", f"{len(c.samples)} samples for {len(subs)} sub use cases")
 
 
-@rule("CAMPAIGN_AGE_GATED", "warning", "campaign.ageGated",
-      "content mentions alcohol, tobacco, cannabis, firearms or gambling but ageGated is not true",
-      f"{BIRD_CAMPAIGN}: ageGated, 'age-gated content based on carrier/ctia guidelines'; {CAMPAIGN_REJECTIONS} (SHAFT-C); {CTIA} §5.3")
+@rule(
+    "CAMPAIGN_AGE_GATED", "warning", "campaign.ageGated",
+    "content mentions alcohol, tobacco, cannabis, firearms or gambling but ageGated is not true",
+    f"{BIRD_CAMPAIGN}: ageGated, 'age-gated content based on carrier/ctia guidelines'; "
+    f"{CAMPAIGN_REJECTIONS} (SHAFT-C); {CTIA} §5.3 Content",
+)  # fmt: skip
 def _age_gated(req: OnboardingRequest) -> Iterator[Hit]:
     c = req.campaign
     if c.age_gated:

@@ -67,8 +67,8 @@ def site(name: str) -> str:
     """The registrable part of a host name: `book.acme.com` -> `acme.com`, `acme.co.uk` stays."""
     labels = name.lower().split(".")
     # second-level registries such as co.uk or com.au take one more label
-    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"co", "com", "org", "net", "gov", "ac"} else 2
-    return ".".join(labels[-keep:])
+    second_level = len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"co", "com", "org", "net", "gov", "ac"}
+    return ".".join(labels[-3:] if second_level else labels[-2:])
 
 
 def email_domain(address: str) -> str:
@@ -101,7 +101,8 @@ def _words(words: tuple[str, ...]) -> str:
 # written in capitals on its own, or the plain phrases. Lower-case "stop" alone is left out: "stop by
 # our store" is not an opt-out, and neither is "nonstop".
 _OPT_OUT = re.compile(
-    rf"\b(?:reply|replying|text|texting|txt|send|respond)\b(?:\s+(?:with|the|word|keyword|back|us)\b)*\W{{0,3}}(?:{_words(OPT_OUT_WORDS)})\b"
+    r"\b(?:reply|replying|text|texting|txt|send|respond)\b(?:\s+(?:with|the|word|keyword|back|us)\b)*\W{0,3}"
+    rf"(?:{_words(OPT_OUT_WORDS)})\b"
     r"|\bopt(?:ing)?[\s-]?out\b|\bunsubscribe\b",
     re.IGNORECASE,
 )

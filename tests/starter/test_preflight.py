@@ -40,8 +40,13 @@ def changed(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def sample(n: int, text: str) -> dict[str, str]:
-    return {f"campaign__samples__{n}": text}
+def sample(n: int, text: str, **more: Any) -> dict[str, Any]:
+    return {f"campaign__samples__{n}": text, **more}
+
+
+def acme(n: int, body: str, **more: Any) -> dict[str, Any]:
+    """Sample `n` replaced by a well-formed one (brand first, opt-out last) around `body`."""
+    return sample(n, f"Acme Plumbing: {body} Reply STOP to opt out.", **more)
 
 
 NONSTOP = ["Acme Plumbing: nonstop savings on water heaters this week!", "Acme Plumbing: 10% off drain cleaning."]
@@ -73,19 +78,20 @@ CASES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("BRAND_EMAIL_PUBLIC_DOMAIN", None, {"brand__email": "support@mail.acmeplumbing.com"}),
     ("BRAND_DOMAINS_CONSISTENT", "brand.email", {"brand__email": "support@acme-services.com"}),
     ("BRAND_DOMAINS_CONSISTENT", None, {"brand__website": "https://www.acmeplumbing.com/"}),
-    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[1]", sample(1, "Acme Plumbing: this is a test. Reply STOP to opt out.")),
-    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[1]", sample(1, "Acme Plumbing: hi [name], see you soon. Reply STOP to opt out.")),
-    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[0]", sample(0, "Acme Plumbing: Lorem ipsum dolor. Reply STOP to opt out.")),
-    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[0]", sample(0, "Acme Plumbing: card XXXX on file. Reply STOP to opt out.")),
+    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[1]", acme(1, "this is a test.")),
+    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[1]", acme(1, "hi [name], see you soon.")),
+    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[0]", acme(0, "Lorem ipsum dolor.")),
+    ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.samples[0]", acme(0, "card XXXX on file.")),
     ("CAMPAIGN_PLACEHOLDER_TEXT", "campaign.description",
      {"campaign__description": "Acme Plumbing sends appointment reminders. Volume TBD, more details later."}),
-    ("CAMPAIGN_PLACEHOLDER_TEXT", "brand.website", {"brand__website": "https://example.com", "brand__email": "support@example.com"}),
+    ("CAMPAIGN_PLACEHOLDER_TEXT", "brand.website",
+     {"brand__website": "https://example.com", "brand__email": "support@example.com"}),
     ("CAMPAIGN_PLACEHOLDER_TEXT", None,
-     sample(1, "Acme Plumbing: we are testing the latest contest entries. Reply STOP to opt out.")),
-    ("CAMPAIGN_PLACEHOLDER_TEXT", None, sample(1, "Acme Plumbing: your water test results are ready. Reply STOP to opt out.")),
-    ("CAMPAIGN_BRAND_IN_SAMPLES", "campaign.samples[1]", sample(1, "Your technician is on the way. Reply STOP to opt out.")),
-    ("CAMPAIGN_BRAND_IN_SAMPLES", "campaign.samples[0]", sample(0, "Acme: your visit is confirmed. Reply STOP to opt out.")),
-    ("CAMPAIGN_BRAND_IN_SAMPLES", None, sample(1, "ACMEPLUMBING: your technician is on the way. Reply STOP to opt out.")),
+     acme(1, "we are testing the latest contest entries.")),
+    ("CAMPAIGN_PLACEHOLDER_TEXT", None, acme(1, "your water test results are ready.")),
+    ("CAMPAIGN_BRAND_IN_SAMPLES", "campaign.samples[1]", sample(1, "Your tech is on the way. Reply STOP to end.")),
+    ("CAMPAIGN_BRAND_IN_SAMPLES", "campaign.samples[0]", sample(0, "Acme: your visit is booked. Reply STOP to end.")),
+    ("CAMPAIGN_BRAND_IN_SAMPLES", None, sample(1, "ACMEPLUMBING: your technician is on the way. Reply STOP to end.")),
     ("CAMPAIGN_BRAND_IN_SAMPLES", None,
      {"brand__displayName": "Acme", "brand__companyName": "Acme Plumbing Inc."}),
     ("CAMPAIGN_MARKETING_OPT_OUT", "campaign.samples",
@@ -97,11 +103,11 @@ CASES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("CAMPAIGN_MARKETING_OPT_OUT", None, {"campaign__usecase": "MARKETING"}),
     ("CAMPAIGN_MARKETING_OPT_OUT", None, {"campaign__usecase": "MARKETING", "campaign__samples": NONSTOP}),
     ("CAMPAIGN_SAMPLES_OPT_OUT", "campaign.samples", {"campaign__samples": NONSTOP}),
-    ("CAMPAIGN_SAMPLES_OPT_OUT", None, {"campaign__samples": [NONSTOP[0], "Acme Plumbing: running late. Text END to quit."]}),
+    ("CAMPAIGN_SAMPLES_OPT_OUT", None, {"campaign__samples": [NONSTOP[0], "Acme Plumbing: late. Text END to quit."]}),
     ("CAMPAIGN_OPT_IN_FLOW", "campaign.messageFlow",
      {"campaign__messageFlow": "Acme Plumbing sends appointment reminders to customers after they book a visit."}),
     ("CAMPAIGN_OPT_IN_FLOW", None,
-     {"campaign__messageFlow": "Customers text JOIN to (415) 555-0100 to get Acme Plumbing visit alerts. Reply STOP to end."}),
+     {"campaign__messageFlow": "Customers text JOIN to (415) 555-0100 to get Acme Plumbing visit alerts."}),
     ("CAMPAIGN_CONSENT_FLAGS", "campaign.subscriberHelp", {"campaign__subscriberHelp": False}),
     ("CAMPAIGN_CONSENT_FLAGS", "campaign.subscriberOptin", {"campaign__subscriberOptin": DELETE}),
     ("CAMPAIGN_CONSENT_FLAGS", None, {"campaign__subscriberHelp": True}),
@@ -121,45 +127,46 @@ CASES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("CAMPAIGN_OPT_OUT_KEYWORDS", "campaign.optoutKeywords", {"campaign__optoutKeywords": "UNSUBSCRIBE,CANCEL"}),
     ("CAMPAIGN_OPT_OUT_KEYWORDS", None, {"campaign__optoutKeywords": "stop,end"}),
     ("CAMPAIGN_OPT_OUT_MESSAGE", "campaign.optoutMessage", {"campaign__optoutMessage": DELETE}),
-    ("CAMPAIGN_OPT_OUT_MESSAGE", None, {"campaign__optoutMessage": "Acme Plumbing: unsubscribed. No more messages will be sent."}),
+    ("CAMPAIGN_OPT_OUT_MESSAGE", None, {"campaign__optoutMessage": "Acme Plumbing: unsubscribed, no more messages."}),
     ("CAMPAIGN_EMBEDDED_LINK", "campaign.embeddedLink", {"campaign__embeddedLink": True}),
     ("CAMPAIGN_EMBEDDED_LINK", "campaign.embeddedLink",
-     sample(1, "Acme Plumbing: reschedule at https://acmeplumbing.com/visits. Reply STOP to opt out.")),
+     acme(1, "reschedule at https://acmeplumbing.com/visits.")),
     ("CAMPAIGN_EMBEDDED_LINK", None,
-     {**sample(1, "Acme Plumbing: reschedule at acmeplumbing.com/visits. Reply STOP to opt out."), "campaign__embeddedLink": True}),
+     acme(1, "reschedule at acmeplumbing.com/visits.", campaign__embeddedLink=True)),
     ("CAMPAIGN_EMBEDDED_LINK", None,
-     sample(1, "Acme Plumbing: questions? Email support@acmeplumbing.com. Reply STOP to opt out.")),
+     acme(1, "questions? Email support@acmeplumbing.com.")),
     ("CAMPAIGN_EMBEDDED_PHONE", "campaign.embeddedPhone", {"campaign__embeddedPhone": True}),
     ("CAMPAIGN_EMBEDDED_PHONE", "campaign.embeddedPhone",
-     sample(1, "Acme Plumbing: running late? Call (415) 555-0100. Reply STOP to opt out.")),
+     acme(1, "running late? Call (415) 555-0100.")),
     ("CAMPAIGN_EMBEDDED_PHONE", None,
-     {**sample(1, "Acme Plumbing: running late? Call +1 415 555 0100. Reply STOP to opt out."), "campaign__embeddedPhone": True}),
-    ("CAMPAIGN_EMBEDDED_PHONE", None, sample(1, "Acme Plumbing: job 20240117 done 10am-12pm. Reply STOP to opt out.")),
+     acme(1, "running late? Call +1 415 555 0100.", campaign__embeddedPhone=True)),
+    ("CAMPAIGN_EMBEDDED_PHONE", None, acme(1, "job 20240117 done 10am-12pm.")),
     ("CAMPAIGN_LINK_SHORTENER", "campaign.samples[1]",
-     {**sample(1, "Acme Plumbing: rate us at bit.ly/acme-rate. Reply STOP to opt out."), "campaign__embeddedLink": True}),
+     acme(1, "rate us at bit.ly/acme-rate.", campaign__embeddedLink=True)),
     ("CAMPAIGN_LINK_SHORTENER", "campaign.messageFlow",
      {"campaign__messageFlow": GOOD_FLOW + " Form: https://tinyurl.com/acme-form"}),
     ("CAMPAIGN_LINK_SHORTENER", None,
-     {**sample(1, "Acme Plumbing: rate us at https://acmeplumbing.com/r/42. Reply STOP to opt out."), "campaign__embeddedLink": True}),
+     acme(1, "rate us at https://acmeplumbing.com/r/42.", campaign__embeddedLink=True)),
     ("CAMPAIGN_LINK_DOMAIN", "campaign.samples[1]",
-     {**sample(1, "Acme Plumbing: deals at https://plumbing-deals.net/acme. Reply STOP to opt out."), "campaign__embeddedLink": True}),
+     acme(1, "deals at https://plumbing-deals.net/acme.", campaign__embeddedLink=True)),
     ("CAMPAIGN_LINK_DOMAIN", None,
-     {**sample(1, "Acme Plumbing: book at https://book.acmeplumbing.com/new. Reply STOP to opt out."), "campaign__embeddedLink": True}),
+     acme(1, "book at https://book.acmeplumbing.com/new.", campaign__embeddedLink=True)),
     ("CAMPAIGN_SAMPLE_COUNT", "campaign.samples", {"campaign__samples": BASE["campaign"]["samples"][:1]}),
     ("CAMPAIGN_SAMPLE_COUNT", None,
-     {"campaign__samples": [*BASE["campaign"]["samples"], "Acme Plumbing: job done, thank you! Reply STOP to opt out."]}),
+     {"campaign__samples": [*BASE["campaign"]["samples"], "Acme Plumbing: job done, thanks! Reply STOP to end."]}),
     ("CAMPAIGN_SUB_USECASES", "campaign.subUsecases", {**MIXED, "campaign__subUsecases": ["ACCOUNT_NOTIFICATION"]}),
     ("CAMPAIGN_SUB_USECASES", "campaign.subUsecases", {"campaign__usecase": "LOW_VOLUME"}),
-    ("CAMPAIGN_SUB_USECASES", "campaign.subUsecases[1]", {**MIXED, "campaign__subUsecases": ["ACCOUNT_NOTIFICATION", "MIXED"]}),
+    ("CAMPAIGN_SUB_USECASES", "campaign.subUsecases[1]",
+     {**MIXED, "campaign__subUsecases": ["ACCOUNT_NOTIFICATION", "MIXED"]}),
     ("CAMPAIGN_SUB_USECASES", None, MIXED),
     ("CAMPAIGN_SAMPLES_PER_SUB_USECASE", "campaign.samples",
      {**MIXED, "campaign__subUsecases": ["ACCOUNT_NOTIFICATION", "CUSTOMER_CARE", "DELIVERY_NOTIFICATION"]}),
     ("CAMPAIGN_SAMPLES_PER_SUB_USECASE", None, MIXED),
     ("CAMPAIGN_AGE_GATED", "campaign.ageGated",
-     sample(1, "Acme Plumbing: free craft beer at our open day Saturday! Reply STOP to opt out.")),
+     acme(1, "free craft beer at our open day Saturday!")),
     ("CAMPAIGN_AGE_GATED", None,
-     {**sample(1, "Acme Plumbing: free craft beer at our open day Saturday! Reply STOP to opt out."), "campaign__ageGated": True}),
-    ("CAMPAIGN_AGE_GATED", None, sample(1, "Acme Plumbing: we fixed the nail gun damage. Reply STOP to opt out.")),
+     acme(1, "free craft beer at our open day Saturday!", campaign__ageGated=True)),
+    ("CAMPAIGN_AGE_GATED", None, acme(1, "we fixed the nail gun damage.")),
 ]
 
 
@@ -237,7 +244,8 @@ def test_a_finding_carries_severity_field_reason_and_source():
         "severity": "error",
         "field": "brand.postalCode",
         "message": "a US postal code must be a 5-digit ZIP: '9410'",
-        "source": "Bird OpenAPI create-workspace-brand.json: postalCode, 'Must be a 5 digit zip code for the United States'",
+        "source": "Bird OpenAPI create-workspace-brand.json: postalCode, "
+        "'Must be a 5 digit zip code for the United States'",
     }
 
 
