@@ -10,6 +10,8 @@ import argparse
 import asyncio
 import sys
 
+import httpx
+
 from activities.webhooks import WebhookSetupResult, ensure_subscriptions
 from bird.client import BirdClient
 from bird.config import BirdSettings
@@ -41,8 +43,13 @@ def missing_settings(bird: BirdSettings, relay: RelaySettings, args: argparse.Na
     return missing
 
 
-def run(args: argparse.Namespace, *, bird_settings: BirdSettings | None = None,
-        relay_settings: RelaySettings | None = None, transport=None) -> int:  # fmt: skip
+def run(
+    args: argparse.Namespace,
+    *,
+    bird_settings: BirdSettings | None = None,
+    relay_settings: RelaySettings | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> int:
     """`bird_settings`, `relay_settings` and `transport` are for tests; the command reads the environment."""
     bird = bird_settings or BirdSettings()
     relay = relay_settings or RelaySettings()
@@ -61,7 +68,9 @@ def run(args: argparse.Namespace, *, bird_settings: BirdSettings | None = None,
     return 1 if result.problems else 0
 
 
-async def _setup(args: argparse.Namespace, bird: BirdSettings, relay: RelaySettings, transport) -> WebhookSetupResult:
+async def _setup(
+    args: argparse.Namespace, bird: BirdSettings, relay: RelaySettings, transport: httpx.AsyncBaseTransport | None
+) -> WebhookSetupResult:
     assert bird.bird_signing_key is not None and relay.relay_public_url
     signing_key = bird.bird_signing_key.get_secret_value()
     async with BirdClient.from_settings(bird, transport=transport) as client:
