@@ -133,8 +133,12 @@ def _brand(req: OnboardingRequest) -> BrandCreate | None:
 
 
 def _brand_names(req: OnboardingRequest) -> list[str]:
+    """How a message may name the brand: display name, legal name, or its website's name
+    ("Sunny Days" for sunnydays.shop)."""
     brand = _brand(req)
-    return [brand.display_name, brand.company_name] if brand else []
+    if brand is None:
+        return []
+    return [brand.display_name, brand.company_name, _website_site(req).split(".")[0]]
 
 
 def _website_site(req: OnboardingRequest) -> str:
@@ -316,7 +320,7 @@ def _placeholders(req: OnboardingRequest) -> Iterator[Hit]:
 
 @rule(
     "CAMPAIGN_BRAND_IN_SAMPLES", "error", "campaign.samples[i]",
-    "every sample must name the brand (displayName or companyName)",
+    "every sample must name the brand (displayName, companyName or website name)",
     f"{TCR_30893} (missing brand name); {HUB_REVIEW} (brand identity in message content)",
 )  # fmt: skip
 def _brand_in_samples(req: OnboardingRequest) -> Iterator[Hit]:

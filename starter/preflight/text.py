@@ -152,17 +152,21 @@ def brand_tokens(name: str) -> list[str]:
 
 
 def names_brand(text: str, names: list[str]) -> bool:
-    """Whether `text` names one of `names`, word for word ("Acme Plumbing") or run together
-    ("AcmePlumbing", "acmeplumbing.com"), in any case."""
+    """Whether `text` names one of `names`, in any case, spaced or run together: "Acme Plumbing",
+    "ACME PLUMBING", "AcmePlumbing" and "acmeplumbing.com" all name "Acme Plumbing Inc."."""
     words = _tokens(text)
-    joined = set(words)
     for name in names:
-        wanted = brand_tokens(name)
+        wanted = "".join(brand_tokens(name))
         if not wanted:
             continue
-        n = len(wanted)
-        if any(words[i : i + n] == wanted for i in range(len(words) - n + 1)) or "".join(wanted) in joined:
-            return True
+        for start in range(len(words)):
+            run = ""
+            for word in words[start:]:
+                run += word
+                if not wanted.startswith(run):
+                    break
+                if run == wanted:
+                    return True
     return False
 
 

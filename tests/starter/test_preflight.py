@@ -94,6 +94,8 @@ CASES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("CAMPAIGN_BRAND_IN_SAMPLES", None, sample(1, "ACMEPLUMBING: your technician is on the way. Reply STOP to end.")),
     ("CAMPAIGN_BRAND_IN_SAMPLES", None,
      {"brand__displayName": "Acme", "brand__companyName": "Acme Plumbing Inc."}),
+    ("CAMPAIGN_BRAND_IN_SAMPLES", None,  # named by the website: acmeplumbing.com
+     {"brand__displayName": "Acme Plumbing & Heating", "brand__companyName": "APH Holdings Inc."}),
     ("CAMPAIGN_MARKETING_OPT_OUT", "campaign.samples",
      {"campaign__usecase": "MARKETING", "campaign__samples": NONSTOP,
       "campaign__messageFlow": GOOD_FLOW.replace("reply STOP to opt out or HELP for help", "help is a reply away")}),
