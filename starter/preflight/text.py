@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 # Bird's compliance keywords, the words its platform already answers to:
 # https://docs.bird.com/applications/channels/channels/supported-channels/sms/concepts/opt-in-and-opt-out-compliance
-HELP_WORDS = ("HELP", "INFO")
 OPT_OUT_WORDS = ("STOP", "STOPALL", "END", "QUIT", "CANCEL", "UNSUBSCRIBE")
 OPT_IN_WORDS = ("START", "BEGIN", "RESUME", "REVERT", "UNSTOP")
 
