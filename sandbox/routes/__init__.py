@@ -1,0 +1,1 @@
+"""Bird's API routes, one module per resource (and OpenAPI fragment)."""

@@ -1,0 +1,62 @@
+"""Numbers: the organization's stock (list-numbers-stock-items.json), buying long-code numbers
+(buy-long-code-numbers.json) and the workspace's numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from sandbox import stock
+from sandbox.errors import invalid
+from sandbox.routing import BirdRoute, page, read_body, read_query, sandbox_of
+from sandbox.validation import FieldError
+from sandbox.wire import iso, new_id
+
+router = APIRouter(route_class=BirdRoute)
+
+
+@router.get("/organizations/{organizationId}/numbers-stock-items", name="list_stock_items")
+async def list_stock_items(request: Request, organizationId: str) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    sandbox.check_organization(organizationId)
+    query = read_query(request, "list_stock_items")
+    if "prefix" in query and not query.get("countryCodes"):
+        # bird-docs list-numbers-stock-items.json: "Must be used together with the countryCodes filter."
+        raise invalid([FieldError("prefix", "must be used together with countryCodes")], "query")
+    items = [item for item in sandbox.state.stock.values() if stock.matches(item, query)]
+    return JSONResponse(page(items, query))
+
+
+@router.post("/workspaces/{workspaceId}/numbers-long-code", name="buy_numbers")
+async def buy_numbers(request: Request, workspaceId: str) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    sandbox.check_workspace(workspaceId)
+    body = await read_body(request, "buy_numbers")
+    wanted = body["numberStockItemIds"]
+    gone = [item_id for item_id in wanted if item_id not in sandbox.state.stock]
+    repeated = len(set(wanted)) != len(wanted)
+    if gone or repeated:
+        # All or nothing: a purchase that cannot be completed bills nothing.
+        message = f"not in stock (bought already, or never listed): {', '.join(gone)}" if gone else "lists an item twice"
+        raise invalid([FieldError("numberStockItemIds", message)])
+    now = iso()
+    bought = []
+    for item_id in wanted:
+        item = sandbox.state.stock.pop(item_id)
+        number = stock.workspace_number(item, new_id(), now)
+        sandbox.state.numbers[number["id"]] = number
+        price = item["monthlyPrice"]
+        amount = Decimal(price["amount"]).scaleb(price["exponent"])
+        sandbox.charge("number", number["id"], amount, f"{item['numberString']}: first month", "buy_numbers")
+        bought.append(number)
+    return JSONResponse({"results": bought}, status_code=201)
+
+
+@router.get("/workspaces/{workspaceId}/numbers-long-code", name="list_numbers")
+async def list_numbers(request: Request, workspaceId: str) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    sandbox.check_workspace(workspaceId)
+    query = read_query(request, "list_numbers")
+    return JSONResponse(page(list(sandbox.state.numbers.values()), query))

@@ -1,0 +1,114 @@
+"""The organization's stock of US local numbers, and the workspace numbers bought from it.
+
+Numbers are in the 555-0100..0199 range that North American numbering reserves for fiction, so a
+sandbox number can never be a real subscriber's. Stock item ids derive from the number, so they
+are the same after every reset.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sandbox.config import SandboxConfig
+from sandbox.state import Wire
+
+_STOCK_NAMESPACE = uuid.UUID("5a4d0b1e-5706-4000-8000-000000000000")
+_BOTH = {"inbound": True, "outbound": True}
+_FEATURES = {
+    "voice-outbound": ("voice", "outbound"),
+    "voice-inbound": ("voice", "inbound"),
+    "sms-outbound": ("sms", "outbound"),
+    "sms-inbound": ("sms", "inbound"),
+    "mms-outbound": ("mms", "outbound"),
+    "mms-inbound": ("mms", "inbound"),
+    "whatsapp": ("whatsapp", "outbound"),
+}
+
+
+def money(amount: Decimal, currency: str) -> dict[str, Any]:
+    """Bird's Money: an integer amount and an exponent, `115 * 10^-2 = 1.15`."""
+    return {"currencyCode": currency, "amount": int(amount * 100), "exponent": -2}
+
+
+def initial_stock(config: SandboxConfig) -> dict[str, Wire]:
+    items: dict[str, Wire] = {}
+    price = money(config.fees.number_monthly, config.fees.currency)
+    for area_code in config.area_codes:
+        for i in range(config.numbers_per_area_code):
+            number = f"+1{area_code}5550{100 + i:03d}"
+            item_id = str(uuid.uuid5(_STOCK_NAMESPACE, number))
+            items[item_id] = {
+                "id": item_id,
+                "countryCode": "US",
+                "type": "local",
+                "numberString": number,
+                "capabilities": {"voice": dict(_BOTH), "sms": dict(_BOTH), "mms": dict(_BOTH)},
+                "monthlyPrice": dict(price),
+                "backOrderRequired": False,
+            }
+    return items
+
+
+def matches(item: Wire, query: dict[str, Any]) -> bool:
+    """Whether a stock item passes the list filters (`countryCodes`, `types`, `features`, `prefix`)."""
+    if "countryCodes" in query and item["countryCode"] not in query["countryCodes"]:
+        return False
+    if "types" in query and item["type"] not in query["types"]:
+        return False
+    for feature in query.get("features", []):
+        capability, direction = _FEATURES[feature]
+        if not item["capabilities"].get(capability, {}).get(direction):
+            return False
+    prefix = query.get("prefix")
+    if prefix:
+        # bird-docs list-numbers-stock-items.json: bare area-code digits ("205") or an E.164
+        # prefix ("+1205"); partial prefixes match too ("+120").
+        number = item["numberString"]
+        national = number[2:] if number.startswith("+1") else number.lstrip("+")
+        return number.startswith(prefix) if prefix.startswith("+") else national.startswith(prefix)
+    return True
+
+
+def workspace_number(item: Wire, number_id: str, now: str) -> Wire:
+    """The workspace long-code number a stock item becomes once bought."""
+    area_code = item["numberString"][2:5]
+    return {
+        "id": number_id,
+        "endpointId": number_id,
+        "numberString": item["numberString"],
+        "countryCode": item["countryCode"],
+        "type": item["type"],
+        "capabilities": item["capabilities"],
+        "createdAt": now,
+        "updatedAt": now,
+        "order": {
+            "countryCode": item["countryCode"],
+            "type": item["type"],
+            "capabilities": ["voice", "sms", "mms"],
+            "prefix": area_code,
+            "status": "fulfilled",
+            "createdAt": now,
+            "updatedAt": now,
+        },
+        "endpoint": {
+            "id": number_id,
+            "type": "long-code-number",
+            "instanceId": number_id,
+            "name": item["numberString"],
+            "capabilities": [
+                {
+                    "name": "sms",
+                    "inbound": {"status": "active"},
+                    # 10DLC: no US traffic until a campaign is linked to the number
+                    "outbound": {"status": "inactive", "issues": ["use-case-not-ready"]},
+                }
+            ],
+            "dependencies": [],
+            "issues": [],
+            "provisioningStatus": "provisioned",
+            "createdAt": now,
+            "updatedAt": now,
+        },
+    }
