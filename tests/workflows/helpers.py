@@ -1,0 +1,88 @@
+"""Shared pieces of the workflow tests: inputs from the example requests, a worker per test."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from workflows.contract import BirdEvent
+from workflows.inputs import OnboardingInput, PollSettings
+from workflows.onboarding import OnboardingWorkflow
+from workflows.request import parse_request
+from workflows.state import OnboardingStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+HISTORIES = ROOT / "tests" / "histories"
+WORKSPACE_ID = "5a4d0b1e-0000-4000-8000-000000000002"
+ORGANIZATION_ID = "5a4d0b1e-0000-4000-8000-000000000001"
+
+
+def request_data(example: str = "onboarding.json", **changes: Any) -> dict[str, Any]:
+    data = json.loads((EXAMPLES / example).read_text())
+    data["onboarding_id"] = f"{data['onboarding_id']}-{uuid.uuid4().hex[:8]}"
+    data.update(changes)
+    return data
+
+
+def make_input(
+    example: str = "onboarding.json",
+    *,
+    poll: PollSettings | None = None,
+    workspace_id: str = WORKSPACE_ID,
+    organization_id: str = ORGANIZATION_ID,
+    **changes: Any,
+) -> OnboardingInput:
+    request = parse_request(request_data(example, **changes))
+    return OnboardingInput.from_request(
+        request, workspace_id=workspace_id, organization_id=organization_id, poll=poll or PollSettings()
+    )
+
+
+@asynccontextmanager
+async def onboarding_worker(client: Client, activities: Sequence[Callable[..., Any]]) -> AsyncIterator[str]:
+    """A worker on a fresh task queue; yields the queue's name."""
+    task_queue = f"tq-{uuid.uuid4()}"
+    async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=list(activities)):
+        yield task_queue
+
+
+async def start(client: Client, input: OnboardingInput, task_queue: str) -> WorkflowHandle:
+    return await client.start_workflow(
+        OnboardingWorkflow.run, input, id=f"onboarding-{input.onboarding_id}", task_queue=task_queue
+    )
+
+
+async def status(handle: WorkflowHandle) -> OnboardingStatus:
+    return await handle.query(OnboardingWorkflow.status)
+
+
+def event(kind: str, object_id: str, status: str, *, delivery_id: str | None = None, **payload: Any) -> BirdEvent:
+    """A `bird_event` as the relay sends it, for the 10DLC and channel events we follow."""
+    service, name = {
+        "brand": ("numbers", "10dlc.brand"),
+        "campaign": ("numbers", "10dlc.campaign"),
+        "vetting": ("numbers", "10dlc.vetting"),
+        "channel": ("channels", "channel.updated"),
+    }[kind]
+    body = {"ID": object_id, "Status": status} if kind == "vetting" else {"id": object_id, "status": status}
+    return BirdEvent(
+        service=service, event=name, payload={**body, **payload}, delivery_id=delivery_id or uuid.uuid4().hex
+    )
+
+
+async def record_history(handle: WorkflowHandle, name: str) -> None:
+    """With TENDLC_RECORD_HISTORIES=1, keep this run's history for the replay test (tests/histories)."""
+    if os.environ.get("TENDLC_RECORD_HISTORIES") != "1":
+        return
+    history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(history.to_json())
