@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
@@ -13,6 +14,7 @@ from pydantic import SecretStr, ValidationError
 from bird.config import DEFAULT_READINESS_PATH
 from sandbox.config import DEFAULT_ACCESS_KEY, DEFAULT_ORGANIZATION_ID, DEFAULT_WORKSPACE_ID, SandboxConfig
 from sandbox.routing import ConnectionDropped
+from sandbox.state import StateFileError
 
 
 def _env(name: str, default: str) -> str:
@@ -110,10 +112,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         config = build_config(args)
-    except (ValidationError, ValueError, OSError) as exc:
-        print(f"tendlc sandbox: bad configuration: {exc}")
+        app = create_app(config)
+    except (ValidationError, ValueError, OSError, StateFileError) as exc:
+        print(f"tendlc sandbox: cannot start: {exc}", file=sys.stderr)
         return 2
-    app = create_app(config)
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
     print(_banner(config, args.host, args.port), flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

@@ -28,8 +28,9 @@ _CAMPAIGN_LEFT_OUT = ("rejection", "subscription", "attachments", "resellerId")
 SUBSCRIPTION_EVENT = {"10dlc.brandVetting": "10dlc.vetting"}
 
 
-def brand_event(brand: dict[str, Any]) -> Envelope:
-    source = {**_BRAND_EMPTY, **brand, "workspaceId": brand.get("workspaceIds", [])}
+def brand_event(brand: dict[str, Any], workspace_id: str) -> Envelope:
+    # The event names the brand's workspaces as a list under `workspaceId`.
+    source = {**_BRAND_EMPTY, **brand, "workspaceId": [workspace_id]}
     payload = {name: source.get(name, "") for name in _BRAND_FIELDS}
     return {"service": "numbers", "event": "10dlc.brand", "payload": payload}
 

@@ -64,7 +64,7 @@ class Lifecycle:
     def announce(self, kind: Kind, obj: Wire) -> None:
         config = self._sandbox.config
         if kind == "brand":
-            self._sandbox.emit(events.brand_event(obj))
+            self._sandbox.emit(events.brand_event(obj, config.workspace_id))
         elif kind == "campaign":
             self._sandbox.emit(events.campaign_event(obj, config.organization_id, config.workspace_id))
         elif kind == "vetting":

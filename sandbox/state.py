@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from sandbox.faults import Faults
 from sandbox.scenario import Kind, Review, Scenario
@@ -110,6 +110,10 @@ class State(CamelModel):
             self.deliveries = [d for d in self.deliveries if d.id not in drop]
 
 
+class StateFileError(Exception):
+    """The state file exists but is not a sandbox's state: refuse to start rather than overwrite it."""
+
+
 class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -120,7 +124,15 @@ class StateFile:
             text = self.path.read_text()
         except FileNotFoundError:
             return None
-        return State.model_validate_json(text)
+        try:
+            return State.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(top)"
+            raise StateFileError(
+                f"{self.path} is not a sandbox state file ({exc.error_count()} problems, first at {where}: "
+                f"{first['msg']}); move it away or pick another --state"
+            ) from None
 
     def save(self, state: State) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,6 @@ async def create_brand(request: Request, workspaceId: str) -> JSONResponse:
         "updatedAt": now,
         "status": "PENDING",
         **{key: value for key, value in body.items() if key in _BRAND_FIELDS},
-        "workspaceIds": [workspaceId],
     }
     sandbox.state.brands[brand["id"]] = brand
     sandbox.charge("brand", brand["id"], sandbox.config.fees.brand, "brand registration", "create_brand")
