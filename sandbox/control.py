@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
 from sandbox import ledger
 from sandbox.errors import rule
@@ -15,7 +15,14 @@ from sandbox.routing import sandbox_of
 from sandbox.scenario import KINDS, STATUS_FOR, Kind, Override, Reason, Review, Scenario
 from sandbox.wire import CamelModel
 
-router = APIRouter(prefix="/_sandbox", tags=["sandbox control"])
+
+
+async def _running(request: Request) -> None:
+    # A review decided here emits events: deliveries need the background work started.
+    sandbox_of(request).ensure_running()
+
+
+router = APIRouter(prefix="/_sandbox", tags=["sandbox control"], dependencies=[Depends(_running)])
 
 
 class Decision(CamelModel):

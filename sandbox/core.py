@@ -89,8 +89,10 @@ class Sandbox:
         loop = asyncio.get_running_loop()
         if self._loop is loop and self._scheduler is not None and not self._scheduler.done():
             return
-        self._loop = loop
-        self.webhooks.start()
+        if self._loop is not loop:
+            # First start, or a new event loop (tasks of an old one are gone with it).
+            self._loop = loop
+            self.webhooks.start()
         self._scheduler = loop.create_task(self.lifecycle.run())
 
     async def start(self) -> None:

@@ -13,6 +13,7 @@ carries on where it stopped (overdue jobs run at once). Every status change emit
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from sandbox.core import Sandbox
 
 DEFAULT_VETTING_SCORE = "75"
+log = logging.getLogger(__name__)
 
 
 class Lifecycle:
@@ -98,7 +100,12 @@ class Lifecycle:
             due = sorted((job for job in self._state.schedule if job.due <= now), key=lambda job: job.due)
             for job in due:
                 if job in self._state.schedule:  # an earlier job of this round may have cancelled it
-                    self._run_job(job)
+                    try:
+                        self._run_job(job)
+                    except Exception:
+                        # One broken job must not stop every other object's lifecycle.
+                        log.exception("sandbox: %s job for %s %s failed", job.action, job.kind, job.object_id)
+                        self.cancel(job.object_id, job.action)
             if due:
                 self._sandbox.save()
             upcoming = [job.due for job in self._state.schedule]

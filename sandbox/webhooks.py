@@ -69,7 +69,10 @@ class Dispatcher:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start delivering on the running loop (again, after `stop()` or on a new loop)."""
         policy = self._sandbox.config.webhooks
+        self._tasks.clear()
+        self._held.clear()
         self._http = httpx.AsyncClient(
             transport=self._transport,
             timeout=policy.timeout,

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bird.models import VettingCreate, WebhookSubscriptionCreate
+from sandbox import DEFAULT_ORGANIZATION_ID, DEFAULT_WORKSPACE_ID
 from sandbox.testing import settle
 from tests.sandbox.helpers import ORG, RELAY_URL, WS, approved_brand, brand_body, campaign_body
 
@@ -104,6 +105,11 @@ async def test_vetting_outcomes(app, bird, control, outcome, status):
     await settle(app)
     got = await bird.get_vetting(WS, brand.id, vetting.id)
     assert got.status == status and got.score == ("91" if outcome == "approve" else "")
+
+
+async def test_health_names_the_ids(control):
+    health = (await control.get("/_sandbox/health")).json()
+    assert health == {"status": "ok", "organizationId": DEFAULT_ORGANIZATION_ID, "workspaceId": DEFAULT_WORKSPACE_ID}
 
 
 async def test_reset_starts_over(app, bird, control):
