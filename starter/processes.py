@@ -98,6 +98,7 @@ class Supervisor:
         argv: Sequence[str],
         *,
         env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
         ready: Callable[[], bool] | None = None,
         timeout: float = 60.0,
     ) -> Child:
@@ -110,6 +111,7 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            cwd=cwd,
             start_new_session=True,  # Ctrl-C in the terminal reaches us, not the children directly
         )
         log.close()

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -135,7 +135,10 @@ async def start(
             # one that failed or was terminated may be.
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
             search_attributes=TypedSearchAttributes(
-                [ONBOARDING_ID.value_set(input.onboarding_id), STEP.value_set(Step.BUY_NUMBER.value)]
+                [
+                    SearchAttributePair(ONBOARDING_ID, input.onboarding_id),
+                    SearchAttributePair(STEP, Step.BUY_NUMBER.value),
+                ]
             ),
         )
     except WorkflowAlreadyStartedError:
