@@ -2,10 +2,10 @@
 
 import sys
 
-from starter.cli import COMMANDS, main
+from starter.cli import COMMANDS, console_main
 
 if __name__ == "__main__":
     argv = sys.argv[1:]
     if not argv or argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv = ["start", *argv]
-    sys.exit(main(argv))
+    console_main(argv)

@@ -4,6 +4,7 @@ so `tendlc check` does not pay for the worker's imports and parts can grow indep
 from __future__ import annotations
 
 import argparse
+import os
 import importlib
 import importlib.util
 import sys
@@ -52,5 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def console_main(argv: Sequence[str] | None = None) -> None:
+    """The `tendlc` executable. Exits without interpreter finalization: the Temporal client's Rust
+    runtime keeps threads that can crash CPython's teardown in a short-lived process
+    (temporalio/sdk-python#300), turning a finished command into a segfault exit code."""
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

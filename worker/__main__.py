@@ -2,7 +2,7 @@
 
 import sys
 
-from starter.cli import main
+from starter.cli import console_main
 
 if __name__ == "__main__":
-    sys.exit(main(["worker", *sys.argv[1:]]))
+    console_main(["worker", *sys.argv[1:]])
