@@ -1,0 +1,80 @@
+"""`tendlc demo`, run as a person runs it (non-interactive), to exit 0 with one charge of each kind."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from starter.processes import port_in_use
+from tests.e2e.stack_helpers import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def demo(tmp_path, *extra: str, timeout: float = 150) -> tuple[subprocess.CompletedProcess[str], list[int]]:
+    ports = [free_port() for _ in range(4)]
+    argv = [
+        sys.executable, "-m", "starter.cli", "demo", "--home", str(tmp_path / "home"), "--delay", "0.2",
+        "--temporal-port", str(ports[0]), "--ui-port", str(ports[1]),
+        "--sandbox-port", str(ports[2]), "--relay-port", str(ports[3]), *extra,
+    ]  # fmt: skip
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=tmp_path, env=dict(os.environ))
+    return result, ports
+
+
+def test_the_demo_onboards_the_example_with_one_charge_of_each_kind(tmp_path):
+    started = time.monotonic()
+    result, ports = demo(tmp_path, "--summary-json", str(tmp_path / "summary.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["step"] == "DONE"
+    assert summary["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert {c["object_id"] for c in summary["charges"]} <= set(summary["ids"].values())
+    assert summary["ui"].endswith("/namespaces/default/workflows/onboarding-acme-sms")
+    for step in ("BUY_NUMBER", "AWAIT_BRAND", "VETTING", "AWAIT_CAMPAIGN", "AWAIT_READY", "DONE"):
+        assert step in result.stdout
+    assert "total      91.50 USD" in result.stdout
+    assert time.monotonic() - started < 120
+    # nothing left running
+    assert not any(port_in_use(port) for port in ports)
+
+
+def test_a_busy_port_is_named_and_nothing_starts(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        busy = sock.getsockname()[1]
+        ports = [free_port() for _ in range(3)]
+        argv = [
+            sys.executable, "-m", "starter.cli", "demo", "--home", str(tmp_path / "home"),
+            "--temporal-port", str(ports[0]), "--ui-port", str(ports[1]), "--sandbox-port", str(ports[2]),
+            "--relay-port", str(busy),
+        ]  # fmt: skip
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert f"{busy} (relay)" in result.stdout
+    assert not any(port_in_use(port) for port in ports)
+
+
+def test_keep_leaves_the_stack_running_until_stop(tmp_path):
+    result, ports = demo(tmp_path, "--keep")
+    assert result.returncode == 0, result.stdout + result.stderr
+    try:
+        assert all(port_in_use(port) for port in ports)
+        assert "stop with: tendlc demo --stop --home" in result.stdout
+    finally:
+        stopped = subprocess.run(
+            [sys.executable, "-m", "starter.cli", "demo", "--stop", "--home", str(tmp_path / "home")],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert stopped.returncode == 0, stopped.stdout
+    deadline = time.monotonic() + 15
+    while any(port_in_use(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(port_in_use(port) for port in ports)
