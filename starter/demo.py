@@ -27,6 +27,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 
 from bird.config import BirdSettings
+from starter.console import make_console
 from starter.connection import TemporalSettings, connect
 from starter.processes import StackError
 from starter.stack import LocalStack, StackConfig
@@ -54,7 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
     if args.stop:
         return stop_kept(args.home, console)
     config = StackConfig(
