@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-slow demo bench install clean
+.PHONY: test test-slow demo bench screenshot install clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "error: Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
@@ -28,6 +28,11 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# docs/ui.png, with `make demo KEEP=1` running; needs Debian's chromium (apt-get install chromium)
+screenshot: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'playwright>=1.40'
+	$(BIN)/python docs/screenshot.py
 
 clean:
 	rm -rf $(VENV) .tendlc .pytest_cache
