@@ -49,7 +49,10 @@ def create_app(
     async def control_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Control-plane bodies are pydantic models: answer in the same shape as Bird's 422s.
         errors = [
-            FieldError(".".join(str(p) for p in err["loc"] if p != "body") or "(body)", err["msg"].removeprefix("Value error, "))
+            FieldError(
+                ".".join(str(p) for p in err["loc"] if p != "body") or "(body)",
+                err["msg"].removeprefix("Value error, "),
+            )
             for err in exc.errors()
         ]
         return invalid(errors).response()

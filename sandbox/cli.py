@@ -33,7 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--organization-id", help=f"(default: $BIRD_ORGANIZATION_ID, else {DEFAULT_ORGANIZATION_ID})")
     parser.add_argument("--workspace-id", help=f"(default: $BIRD_WORKSPACE_ID, else {DEFAULT_WORKSPACE_ID})")
-    parser.add_argument("--readiness-path", help="connector readiness path (default: $BIRD_READINESS_PATH, else Bird's)")
+    parser.add_argument(
+        "--readiness-path", help="connector readiness path (default: $BIRD_READINESS_PATH, else Bird's)"
+    )
     parser.add_argument("--seed", type=int, help="seed of the fault generators (default: 0)")
     parser.add_argument(
         "--delay", type=float, metavar="SECONDS", help="every review and linking delay, in seconds (0 allowed)"
@@ -96,7 +98,8 @@ def _banner(config: SandboxConfig, host: str, port: int) -> str:
         f"  organization id  {config.organization_id}",
         f"  workspace id     {config.workspace_id}",
         f"  access key       {shown}",
-        f"  readiness path   {config.readiness_path}" + ("" if config.readiness_path == DEFAULT_READINESS_PATH else " (custom)"),
+        f"  readiness path   {config.readiness_path}"
+        + ("" if config.readiness_path == DEFAULT_READINESS_PATH else " (custom)"),
         f"  state file       {config.state_file or '(none: state is lost on exit)'}",
         f"  control plane    http://{host}:{port}/_sandbox/  (see README, 'Sandbox')",
     ]

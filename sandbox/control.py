@@ -87,7 +87,8 @@ async def review(request: Request, kind: Kind, object_id: str, decision: Decisio
     sandbox = sandbox_of(request)
     sandbox.find(kind, object_id)
     if decision.outcome not in STATUS_FOR[kind]:
-        raise rule("outcome", f"{decision.outcome!r} is not an outcome for a {kind}; use one of {sorted(STATUS_FOR[kind])}")
+        allowed = sorted(STATUS_FOR[kind])
+        raise rule("outcome", f"{decision.outcome!r} is not an outcome for a {kind}; use one of {allowed}")
     result = sandbox.lifecycle.review_now(kind, object_id, Review(**decision.model_dump()))
     return {"kind": kind, "object": result, "readiness": sandbox.state.readiness.get(object_id)}
 

@@ -39,7 +39,9 @@ _TOKEN = re.compile(r"^(ok|drop|429|5\d\d|commit-then-(drop|5\d\d))$")
 
 def _token(value: str) -> str:
     if not _TOKEN.match(value):
-        raise ValueError(f"{value!r} is not a fault; use ok, drop, 429, a 5xx code, commit-then-drop or commit-then-<5xx>")
+        raise ValueError(
+            f"{value!r} is not a fault; use ok, drop, 429, a 5xx code, commit-then-drop or commit-then-<5xx>"
+        )
     return value
 
 

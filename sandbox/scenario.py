@@ -29,17 +29,18 @@ STATUS_FOR: dict[Kind, dict[str, str]] = {
 }
 
 # Reasons in the style of TCR's; a scenario may give its own.
-DEFAULT_REASONS: dict[tuple[Kind, str], dict[str, str]] = {
-    ("brand", "reject"): {"description": "The EIN does not match the legal company name on record.", "code": "TCR-1001"},
-    ("brand", "fail"): {"description": "Identity verification could not be completed.", "code": "TCR-1002"},
-    ("vetting", "reject"): {"description": "The vetting provider could not verify the brand.", "code": "VET-2001"},
-    ("vetting", "fail"): {"description": "The vetting provider returned an error.", "code": "VET-2002"},
-    ("vetting", "expire"): {"description": "The vetting result expired.", "code": "VET-2003"},
-    ("campaign", "decline"): {"description": "The sample messages do not match the campaign description.", "code": "CMP-3001"},
-    ("campaign", "reject"): {"description": "The use case is not permitted for this brand.", "code": "CMP-3002"},
-    ("campaign", "fail"): {"description": "The campaign could not be submitted to the registry.", "code": "CMP-3003"},
-    ("connector", "fail"): {"description": "Number status is FAILED", "code": "LNK-4001"},
-}  # fmt: skip
+_REASONS: dict[tuple[Kind, str], tuple[str, str]] = {
+    ("brand", "reject"): ("TCR-1001", "The EIN does not match the legal company name on record."),
+    ("brand", "fail"): ("TCR-1002", "Identity verification could not be completed."),
+    ("vetting", "reject"): ("VET-2001", "The vetting provider could not verify the brand."),
+    ("vetting", "fail"): ("VET-2002", "The vetting provider returned an error."),
+    ("vetting", "expire"): ("VET-2003", "The vetting result expired."),
+    ("campaign", "decline"): ("CMP-3001", "The sample messages do not match the campaign description."),
+    ("campaign", "reject"): ("CMP-3002", "The use case is not permitted for this brand."),
+    ("campaign", "fail"): ("CMP-3003", "The campaign could not be submitted to the registry."),
+    ("connector", "fail"): ("LNK-4001", "Number status is FAILED"),
+}
+DEFAULT_REASONS = {key: {"description": text, "code": code} for key, (code, text) in _REASONS.items()}
 
 
 class Reason(CamelModel):

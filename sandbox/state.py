@@ -97,9 +97,13 @@ class State(CamelModel):
     delivery_routes: dict[str, str] = Field(default_factory=dict)
 
     def objects(self, kind: Kind) -> dict[str, Wire]:
-        return {"brand": self.brands, "vetting": self.vettings, "campaign": self.campaigns, "connector": self.connectors}[
-            kind
-        ]
+        by_kind = {
+            "brand": self.brands,
+            "vetting": self.vettings,
+            "campaign": self.campaigns,
+            "connector": self.connectors,
+        }
+        return by_kind[kind]
 
     def trim_deliveries(self) -> None:
         """Keep the delivery log bounded; never forget one still pending."""

@@ -31,7 +31,8 @@ class SandboxTransport(httpx.ASGITransport):
         try:
             return await super().handle_async_request(request)
         except ConnectionDropped:
-            raise httpx.RemoteProtocolError("Server disconnected without sending a complete response", request=request) from None
+            message = "Server disconnected without sending a complete response"
+            raise httpx.RemoteProtocolError(message, request=request) from None
 
 
 def transport(app: FastAPI) -> httpx.AsyncBaseTransport:

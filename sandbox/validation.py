@@ -200,7 +200,8 @@ def _describe(error: ValidationError) -> list[FieldError]:
         ]
     if keyword == "additionalProperties" and isinstance(instance, dict):
         known = set(error.schema.get("properties", {}))
-        return [FieldError(_join(path, name), "is not a field of this request") for name in instance if name not in known]
+        extra = [name for name in instance if name not in known]
+        return [FieldError(_join(path, name), "is not a field of this request") for name in extra]
     return [FieldError(_join(path), _message(keyword, value, instance, error))]
 
 

@@ -36,15 +36,15 @@ def _check_sms_arguments(sandbox: Sandbox, body: dict[str, Any]) -> list[FieldEr
     errors = []
     kind = arguments.get("channelMessageType")
     if kind not in CHANNEL_MESSAGE_TYPES:
-        errors.append(
-            FieldError("arguments.channelMessageType", f"must be one of {', '.join(CHANNEL_MESSAGE_TYPES)} (got {kind!r})")
-        )
+        allowed = ", ".join(CHANNEL_MESSAGE_TYPES)
+        errors.append(FieldError("arguments.channelMessageType", f"must be one of {allowed} (got {kind!r})"))
     number_id = arguments.get("phoneNumberId")
     if number_id not in sandbox.state.numbers:
         errors.append(FieldError("arguments.phoneNumberId", f"{number_id!r} is not a number of this workspace"))
-    campaign = sandbox.state.campaigns.get(arguments.get("useCaseId") or "")
+    use_case_id = arguments.get("useCaseId")
+    campaign = sandbox.state.campaigns.get(use_case_id or "")
     if campaign is None:
-        errors.append(FieldError("arguments.useCaseId", f"{arguments.get('useCaseId')!r} is not a campaign of this workspace"))
+        errors.append(FieldError("arguments.useCaseId", f"{use_case_id!r} is not a campaign of this workspace"))
     elif campaign["status"] != "APPROVED":
         errors.append(FieldError("arguments.useCaseId", f"the campaign is {campaign['status']}; it must be APPROVED"))
     return errors
@@ -93,7 +93,8 @@ async def create_connector(request: Request, workspaceId: str) -> JSONResponse:
     }
     sandbox.state.connectors[connector["id"]] = connector
     sandbox.state.readiness[connector["id"]] = "warning"
-    sandbox.charge("connector", connector["id"], sandbox.config.fees.connector, "SMS connector install", "create_connector")
+    fee = sandbox.config.fees.connector
+    sandbox.charge("connector", connector["id"], fee, "SMS connector install", "create_connector")
     sandbox.lifecycle.created("connector", connector)
     return JSONResponse(connector, status_code=201)
 
@@ -137,12 +138,12 @@ def readiness(sandbox: Sandbox, connector: Wire) -> dict[str, Any]:
         ],
     }
     use_case["status"] = _worst(a["status"] for a in use_case["assertions"])
-    channel = connector.get("channel")
+    channel = "ok" if connector.get("channel") else "warning"
     channel_check = {
         "name": "channelStatus",
         "displayName": "Channel Status",
-        "assertions": [_assertion("channel exists", "ok" if channel else "warning", None if channel else "Channel is being created")],
-        "status": "ok" if channel else "warning",
+        "assertions": [_assertion("channel exists", channel, None if channel == "ok" else "Channel is being created")],
+        "status": channel,
     }
     checks = [channel_check, use_case]
     return {"connectorId": connector["id"], "status": _worst(c["status"] for c in checks), "checks": checks}

@@ -39,7 +39,9 @@ async def buy_numbers(request: Request, workspaceId: str) -> JSONResponse:
     repeated = len(set(wanted)) != len(wanted)
     if gone or repeated:
         # All or nothing: a purchase that cannot be completed bills nothing.
-        message = f"not in stock (bought already, or never listed): {', '.join(gone)}" if gone else "lists an item twice"
+        message = "lists an item twice"
+        if gone:
+            message = f"not in stock (bought already, or never listed): {', '.join(gone)}"
         raise invalid([FieldError("numberStockItemIds", message)])
     now = iso()
     bought = []

@@ -38,7 +38,8 @@ def test_flags_environment_and_config_file(tmp_path, monkeypatch):
 
     monkeypatch.setenv("BIRD_ACCESS_KEY", "from-env")
     file = tmp_path / "sandbox.json"
-    file.write_text(json.dumps({"seed": 3, "fees": {"brand": "9.00"}, "scenario": {"campaign": {"outcome": "decline"}}}))
+    settings = {"seed": 3, "fees": {"brand": "9.00"}, "scenario": {"campaign": {"outcome": "decline"}}}
+    file.write_text(json.dumps(settings))
     config = build_config(parse(
         "--config", str(file), "--delay", "0", "--state", str(tmp_path / "s.json"),
         "--deliver-to", "http://127.0.0.1:8788/webhooks/bird",
@@ -73,8 +74,9 @@ def free_port() -> int:
 
 def start(port: int, state: Path) -> subprocess.Popen:
     env = {**os.environ, "BIRD_ACCESS_KEY": "cli-test-key", "BIRD_WORKSPACE_ID": ""}
+    argv = ["--port", str(port), "--state", str(state), "--delay", "0", "--log-level", "warning"]
     return subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", str(port), "--state", str(state), "--delay", "0", "--log-level", "warning"],
+        [sys.executable, "-m", "sandbox", *argv],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
 

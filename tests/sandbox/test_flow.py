@@ -55,7 +55,8 @@ async def test_happy_path_with_vetting(app, bird, control, receiver):
     brand = await bird.get_brand(WS, brand.id)
     assert brand.status == "APPROVED" and brand.rejection is None and brand.tcr_brand_id
 
-    vetting = await bird.create_vetting(WS, brand.id, VettingCreate.model_validate({"class": "STANDARD", "vettingProviderId": "AEGIS"}))
+    vetting_body = VettingCreate.model_validate({"class": "STANDARD", "vettingProviderId": "AEGIS"})
+    vetting = await bird.create_vetting(WS, brand.id, vetting_body)
     campaign = await bird.create_campaign(WS, brand.id, campaign_body())
     assert (vetting.status, campaign.status) == ("PENDING", "PENDING")
     await settle(app)
@@ -153,7 +154,8 @@ async def test_a_resubmission_fee_is_recorded_when_set(make_app):
         await settle(app)
         await bird.patch_campaign(WS, brand.id, campaign.id, CampaignPatch())
         entries = (await ledger(control, kind="campaign"))["entries"]
-    assert [(e["amount"], e["operation"]) for e in entries] == [("45.00", "create_campaign"), ("5.00", "patch_campaign")]
+    charged = [(e["amount"], e["operation"]) for e in entries]
+    assert charged == [("45.00", "create_campaign"), ("5.00", "patch_campaign")]
 
 
 @pytest.mark.parametrize("outcome", ["reject", "fail"])
@@ -173,7 +175,9 @@ async def test_a_campaign_needs_an_approved_brand(app, bird, control):
     brand = await bird.create_brand(WS, brand_body())
     with pytest.raises(BirdValidationError) as refused:
         await bird.create_campaign(WS, brand.id, campaign_body())
-    assert refused.value.field_errors["brandId"] == ["the brand is PENDING; a campaign can only be created for an APPROVED brand"]
+    assert refused.value.field_errors["brandId"] == [
+        "the brand is PENDING; a campaign can only be created for an APPROVED brand"
+    ]
     assert (await ledger(control, kind="campaign"))["entries"] == []
 
 
@@ -214,7 +218,8 @@ async def test_a_failed_link_reports_an_error(app, bird, control):
     connector = await bird.create_connector(WS, connector_body(number.id, campaign.id))
     await settle(app)
     check = (await bird.get_connector_readiness(WS, connector.id)).use_case_check()
-    assert check.status == "error" and check.problems == ["checks whether number is linked to campaign: Number status is FAILED"]
+    assert check.status == "error"
+    assert check.problems == ["checks whether number is linked to campaign: Number status is FAILED"]
 
 
 async def test_connector_needs_a_number_an_approved_campaign_and_a_message_type(app, bird, control):

@@ -8,6 +8,7 @@ from jsonschema import ValidationError
 
 from bird.models import VettingCreate, WebhookSubscriptionCreate
 from sandbox import DEFAULT_ACCESS_KEY
+from sandbox.config import DEFAULT_RESELLER_ID
 from sandbox.testing import settle
 from sandbox.validation import response_validator
 from tests.sandbox.helpers import ORG, RELAY_URL, WS, approved_brand, buy_number, campaign_body, connector_body
@@ -36,8 +37,9 @@ async def test_every_object_matches_birds_response_schemas(app, bird, control):
     number = await buy_number(bird)
     brand = await approved_brand(app, bird)
     await bird.create_vetting(WS, brand.id, VettingCreate.model_validate({"class": "STANDARD"}))
-    declined = await bird.create_campaign(WS, brand.id, campaign_body(resellerId="5a4d0b1e-0000-4000-8000-000000000003"))
-    approved = await bird.create_campaign(WS, brand.id, campaign_body(attachmentUrls=["https://files.example.com/optin.pdf"]))
+    declined = await bird.create_campaign(WS, brand.id, campaign_body(resellerId=DEFAULT_RESELLER_ID))
+    attachment = "https://files.example.com/optin.pdf"
+    approved = await bird.create_campaign(WS, brand.id, campaign_body(attachmentUrls=[attachment]))
     await settle(app)
     await control.post(f"/_sandbox/objects/campaign/{approved.id}/review", json={"outcome": "approve"})
     connector = await bird.create_connector(WS, connector_body(number.id, approved.id))

@@ -36,7 +36,8 @@ async def test_overrides_match_fields_and_take_precedence(app, bird, control):
 
 
 async def test_an_override_for_the_next_n_objects_is_used_up(app, bird, control):
-    await put(control, "/_sandbox/scenario/overrides", {"kind": "campaign", "count": 2, "reviews": {"outcome": "decline"}})
+    override = {"kind": "campaign", "count": 2, "reviews": {"outcome": "decline"}}
+    await put(control, "/_sandbox/scenario/overrides", override)
     brand = await approved_brand(app, bird)
     ids = [(await bird.create_campaign(WS, brand.id, campaign_body(name=f"C{i}"))).id for i in range(3)]
     await settle(app)

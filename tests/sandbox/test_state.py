@@ -12,6 +12,8 @@ from sandbox.state import StateFileError
 from sandbox.testing import bird_client, control_client, running, settle
 from tests.sandbox.helpers import ORG, RELAY_URL, WS, Receiver, brand_body, buy_number
 
+BRAND_EVENTS = WebhookSubscriptionCreate(service="numbers", event="10dlc.brand", url=RELAY_URL)
+
 
 async def test_objects_ledger_and_settings_survive_a_restart(tmp_path, receiver):
     state = tmp_path / "sandbox.json"
@@ -22,7 +24,7 @@ async def test_objects_ledger_and_settings_survive_a_restart(tmp_path, receiver)
         await control.put("/_sandbox/faults", json={"routes": {"get_brand": {"sequence": ["503", "503"]}}})
         number = await buy_number(bird)
         brand = await bird.create_brand(WS, brand_body())
-        await bird.create_webhook_subscription(ORG, WS, WebhookSubscriptionCreate(service="numbers", event="10dlc.brand", url=RELAY_URL))
+        await bird.create_webhook_subscription(ORG, WS, BRAND_EVENTS)
         ledger = (await control.get("/_sandbox/ledger")).json()
     assert [p.name for p in tmp_path.iterdir()] == ["sandbox.json"]  # no temporary file left behind
     json.loads(state.read_text())
@@ -54,12 +56,13 @@ async def test_a_pending_transition_resumes_after_a_restart(tmp_path):
 
 
 async def test_a_pending_delivery_resumes_after_a_restart(tmp_path):
-    config = SandboxConfig.instant(state_file=tmp_path / "state.json", webhooks={"retry_initial": 0.05, "retry_for": 60})
+    retries = {"retry_initial": 0.05, "retry_for": 60}
+    config = SandboxConfig.instant(state_file=tmp_path / "state.json", webhooks=retries)
     down = Receiver(*[503] * 1000)
     first = create_app(config, delivery_transport=down.transport)
     async with running(first), bird_client(first) as bird, control_client(first) as control:
         await control.put("/_sandbox/scenario", json={"brand": {"outcome": "hold"}})
-        await bird.create_webhook_subscription(ORG, WS, WebhookSubscriptionCreate(service="numbers", event="10dlc.brand", url=RELAY_URL))
+        await bird.create_webhook_subscription(ORG, WS, BRAND_EVENTS)
         await bird.create_brand(WS, brand_body())
         with pytest.raises(TimeoutError):
             await settle(first, timeout=0.2)

@@ -161,7 +161,8 @@ async def test_the_guides_campaign_example_is_refused_for_its_short_description(
 
 
 async def test_the_guides_connector_and_webhook_examples_are_accepted(api):
-    connector = await api.make_valid("create_connector", {"name": "SMS channel", "channelConversationalStatusEnabled": True})
+    guide = {"name": "SMS channel", "channelConversationalStatusEnabled": True}
+    connector = await api.make_valid("create_connector", guide)
     response = await api.send("create_connector", connector)
     assert response.status_code == 201, response.text
     for event in ("sms.inbound", "sms.outbound"):
@@ -197,8 +198,13 @@ async def test_a_patch_takes_the_create_fields_each_optional_and_nothing_else(ap
     created = (await api.send("create_campaign", {**GUIDE_CAMPAIGN, "description": "d" * 40})).json()
     await settle(api.app)
     path = f"/workspaces/{WS}/tcr-brands/{api.brand_id}/campaigns/{created['id']}"
-    for body, field in (({"description": "too short"}, "description"), ({"status": "APPROVED"}, "status"),
-                        ({"samples": []}, "samples"), ({"termsAndConditions": False}, "termsAndConditions")):  # fmt: skip
+    cases = (
+        ({"description": "too short"}, "description"),
+        ({"status": "APPROVED"}, "status"),
+        ({"samples": []}, "samples"),
+        ({"termsAndConditions": False}, "termsAndConditions"),
+    )
+    for body, field in cases:
         response = await api.http.patch(path, json=body, headers=AUTH)
         assert response.status_code == 422 and field in field_errors_from(response.json()["details"])
     ok = await api.http.patch(path, json={"samples": ["A better sample message"]}, headers=AUTH)

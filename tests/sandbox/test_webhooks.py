@@ -82,7 +82,8 @@ async def test_a_failing_receiver_gets_retries_with_the_original_timestamp(make_
 
 async def test_retries_end_after_the_retry_window(make_app):
     receiver = Receiver(*[503] * 100)
-    app = make_app(transport=receiver.transport, webhooks={"retry_initial": 0.02, "retry_max_interval": 0.05, "retry_for": 0.3})
+    retries = {"retry_initial": 0.02, "retry_max_interval": 0.05, "retry_for": 0.3}
+    app = make_app(transport=receiver.transport, webhooks=retries)
     async with bird_client(app) as bird, control_client(app) as control:
         await bird.create_webhook_subscription(ORG, WS, BRAND_EVENTS)
         await control.put("/_sandbox/scenario", json={"brand": {"outcome": "hold"}})
@@ -97,7 +98,8 @@ async def test_a_network_error_is_retried_too(make_app):
         async def __call__(self, scope, receive, send):
             raise ConnectionError("receiver down")
 
-    app = make_app(transport=Unreachable().transport, webhooks={"retry_initial": 0.02, "retry_max_interval": 0.02, "retry_for": 0.1})
+    retries = {"retry_initial": 0.02, "retry_max_interval": 0.02, "retry_for": 0.1}
+    app = make_app(transport=Unreachable().transport, webhooks=retries)
     async with bird_client(app) as bird, control_client(app) as control:
         await bird.create_webhook_subscription(ORG, WS, BRAND_EVENTS)
         await control.put("/_sandbox/scenario", json={"brand": {"outcome": "hold"}})
@@ -121,7 +123,8 @@ async def test_a_delivery_route_posts_elsewhere_but_signs_for_the_subscription_u
 
 
 async def test_bird_only_posts_to_public_https_urls(bird):
-    for url in ("http://relay.example.com/webhooks/bird", "https://localhost:8788/webhooks/bird", "https://127.0.0.1/x"):
+    local = ("http://relay.example.com/webhooks/bird", "https://localhost:8788/webhooks/bird", "https://127.0.0.1/x")
+    for url in local:
         body = WebhookSubscriptionCreate.model_construct(service="numbers", event="10dlc.brand", url=url)
         with pytest.raises(BirdValidationError) as refused:
             await bird.create_webhook_subscription(ORG, WS, body)
