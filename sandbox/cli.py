@@ -87,6 +87,7 @@ class _HideDroppedConnections(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], ConnectionDropped):
             record.msg, record.args, record.exc_info = "fault injected: connection dropped", (), None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 

@@ -23,7 +23,7 @@ Wire = dict[str, Any]
 ChargeKind = Literal["number", "brand", "vetting", "campaign", "connector"]
 # a review, or for connectors also the moment their channel appears
 JobAction = Literal["review", "channel"]
-DELIVERIES_KEPT = 5000
+DELIVERIES_KEPT = 1000  # the whole state is rewritten on each change: keep it small
 
 
 class Job(CamelModel):

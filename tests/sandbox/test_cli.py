@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from sandbox.cli import _banner, build_config, configure
-from sandbox.config import DEFAULT_ACCESS_KEY, DEFAULT_WORKSPACE_ID
+from sandbox.config import DEFAULT_ACCESS_KEY, DEFAULT_WORKSPACE_ID, SandboxConfig
 from starter.cli import build_parser
 from tests.sandbox.helpers import BRAND, WS
 
@@ -53,6 +53,13 @@ def test_flags_environment_and_config_file(tmp_path, monkeypatch):
         "https://relay.example.com/hook": "http://127.0.0.1:9999/hook",
     }
     assert build_config(parse("--access-key", "flag-key")).access_key.get_secret_value() == "flag-key"
+
+
+def test_instant_config_changes_only_the_delays_it_names():
+    config = SandboxConfig.instant(delays={"brand": 0.3}, webhooks={"retryFor": 9})
+    assert config.delays.model_dump() == {"brand": 0.3, "vetting": 0, "campaign": 0, "channel": 0, "connector": 0}
+    assert (config.webhooks.retry_for, config.webhooks.retry_initial) == (9, 0.05)
+    assert SandboxConfig().delays.campaign == 5  # the demo's defaults are short, not zero
 
 
 def test_the_banner_names_the_ids_but_not_a_real_key():
