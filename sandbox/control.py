@@ -45,6 +45,13 @@ async def reset(request: Request) -> dict[str, Any]:
     return {"status": "reset"}
 
 
+@router.get("/requests")
+async def requests_received(request: Request) -> dict[str, Any]:
+    """Requests received per operation since the start or the last reset (faulted ones included)."""
+    counts = sandbox_of(request).requests
+    return {"requests": dict(sorted(counts.items())), "total": sum(counts.values())}
+
+
 @router.get("/scenario")
 async def get_scenario(request: Request) -> dict[str, Any]:
     return sandbox_of(request).state.scenario.model_dump(mode="json", exclude_none=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from decimal import Decimal
 
 import httpx
@@ -61,6 +62,9 @@ class Sandbox:
         self.webhooks = Dispatcher(self, transport=delivery_transport)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: asyncio.Task[None] | None = None
+        # Requests received per operation (`BirdClient`'s names), for measuring how many calls a
+        # flow makes. A measurement, not Bird's state: not persisted, zeroed by `reset()`.
+        self.requests: Counter[str] = Counter()
         self.save()
 
     # -- persistence -----------------------------------------------------------------------
@@ -73,6 +77,7 @@ class Sandbox:
         """Back to a fresh sandbox; deliveries in flight are abandoned."""
         self.webhooks.cancel_all()
         self.state = initial_state(self.config)
+        self.requests.clear()
         self.faults = FaultInjector(self.state.faults, self.config.seed)
         self.lifecycle.wake()
         self.save()

@@ -78,6 +78,7 @@ class BirdRoute(APIRoute):
         async def run(request: Request) -> Response:
             sandbox = sandbox_of(request)
             sandbox.ensure_running()
+            sandbox.requests[operation] += 1  # every request, faulted or refused ones too
             if not _authorized(request, sandbox):
                 return unauthorized().response()
             fault = sandbox.faults.next_for(operation)
