@@ -143,9 +143,10 @@ class LocalStack:
         if self.config.worker_metrics_port:
             argv += ["--metrics-port", str(self.config.worker_metrics_port)]
         log = self.home / "logs" / "worker.log"
-        offset = log.stat().st_size if log.exists() else 0
+        # The supervisor starts each child on a fresh (truncated) log, so the line is looked for from
+        # the start: an offset into the previous worker's log would skip the new worker's line.
         self.worker = self.supervisor.start(
-            "worker", argv, env=self._child_env(), cwd=self.home, ready=lambda: "worker started" in _read_from(log, offset)
+            "worker", argv, env=self._child_env(), cwd=self.home, ready=lambda: "worker started" in _read_from(log, 0)
         )
         return self.worker
 
