@@ -168,7 +168,7 @@ class OnboardingWorkflow:
         if self._input.brand_id:
             brand.id = self._input.brand_id
             self.state.skip(Step.REGISTER_BRAND, workflow.now(), "an already registered brand")
-            self._index()
+            self._learned_ids()
             return
         self._enter(Step.REGISTER_BRAND)
         ref = await self._call(
@@ -232,7 +232,7 @@ class OnboardingWorkflow:
         )
         connector.id = ref.id
         self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
-        self._record_connector(ref)
+        self._record_connector(ref)  # also applies events that named the connector before we knew it
         self._finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
 
     # -- awaiting decisions -----------------------------------------------------------------------
@@ -419,7 +419,7 @@ class OnboardingWorkflow:
         """Record a billable object the moment its id is known, and index it for the relay."""
         self._observe(kind, ref)
         self.state.charge(kind, ref.id, workflow.now(), matched_existing=not ref.created)
-        self._index()
+        self._learned_ids()
 
     def _record_connector(self, ref: ConnectorRef) -> None:
         o, now = self.state.objects, workflow.now()
@@ -428,6 +428,12 @@ class OnboardingWorkflow:
         if ref.channel_id and o.channel.id is None:
             o.channel.id, o.channel.seen_at = ref.channel_id, now
         self._last_polled(ref.status)
+        self._learned_ids()
+
+    def _learned_ids(self) -> None:
+        """After recording an id: apply events that arrived before it (Bird can announce an object
+        before the call that created it returns), and index the id for the relay."""
+        self.state.apply_early_events(workflow.now())
         self._index()
 
     def _enter(self, step: Step) -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.workflow import ActivityCancellationType
 
 # Activities heartbeat while they run (activities.base), so a worker that dies mid-call is noticed
 # after this long instead of after the whole start-to-close timeout.
@@ -57,6 +58,11 @@ def bird_poll(min_seconds: float, max_seconds: float, polls_done: int) -> workfl
     return workflow.ActivityConfig(
         start_to_close_timeout=timedelta(seconds=90),
         heartbeat_timeout=HEARTBEAT,
+        # When an event settles the wait first, the round is abandoned rather than cancelled: a
+        # cancel request races the round's own next attempt (which, the object being decided, then
+        # succeeds), and nothing is gained by waiting for the server to confirm. An abandoned
+        # round ends by itself at its next attempt.
+        cancellation_type=ActivityCancellationType.ABANDON,
         retry_policy=RetryPolicy(
             initial_interval=poll_interval(min_seconds, max_seconds, polls_done + 1),
             backoff_coefficient=2.0,

@@ -19,6 +19,9 @@ from workflows.contract import BirdEvent, ObjectKind, Step, describe_event
 # How many delivery ids to remember for dedupe. Bird repeats a delivery for about a day; a few
 # hundred covers any realistic burst, and bounds what continue-as-new carries.
 SEEN_DELIVERIES_KEPT = 256
+# Events about objects whose id we do not hold yet: Bird can announce an object before the create
+# call that made it has returned to us. Kept (as small refs) until the id is recorded.
+EARLY_EVENTS_KEPT = 32
 
 APPROVED = "APPROVED"
 
@@ -204,13 +207,22 @@ class OnboardingStatus(BaseModel):
     history_length: int | None = None  # events in the current run's history, at query time
 
 
+class EarlyEvent(BaseModel):
+    kind: ObjectKind
+    object_id: str
+    status: str
+    connector_id: str | None = None
+    at: datetime | None = None
+
+
 class OnboardingState(OnboardingStatus):
     """The status plus the bookkeeping only the workflow needs."""
 
     seen_deliveries: list[str] = Field(default_factory=list)
+    early_events: list[EarlyEvent] = Field(default_factory=list)
 
     def status(self, history_length: int | None = None) -> OnboardingStatus:
-        data = self.model_dump(exclude={"seen_deliveries"})
+        data = self.model_dump(exclude={"seen_deliveries", "early_events"})
         return OnboardingStatus.model_validate({**data, "history_length": history_length})
 
     # -- steps --------------------------------------------------------------------------------
@@ -295,25 +307,51 @@ class OnboardingState(OnboardingStatus):
         ref = describe_event(event.service, event.event, event.payload)
         if ref is None:
             return False
-        target = self._target_of(ref.kind, ref.object_id, ref.connector_id)
-        if target is None:
-            return False
-        at = parse_time(event.payload.get("updatedAt") or event.payload.get("UpdatedAt"))
-        changed = target.observe(ref.status, at, now)
-        if changed:
-            self.events_applied += 1
-            self.last_event_at = now
-            self.updated_at = now
+        early = EarlyEvent(
+            kind=ref.kind,
+            object_id=ref.object_id,
+            status=ref.status,
+            connector_id=ref.connector_id,
+            at=parse_time(event.payload.get("updatedAt") or event.payload.get("UpdatedAt")),
+        )
+        if self._apply(early, now):
+            return True
+        if self._target_of(early.kind, early.object_id, early.connector_id, learn=False) is None:
+            self.early_events = [*self.early_events, early][-EARLY_EVENTS_KEPT:]
+        return False
+
+    def apply_early_events(self, now: datetime) -> bool:
+        """Apply the kept events that concern an object whose id is now known."""
+        changed = False
+        keep: list[EarlyEvent] = []
+        for early in self.early_events:
+            if self._target_of(early.kind, early.object_id, early.connector_id, learn=False) is None:
+                keep.append(early)
+            else:
+                changed = self._apply(early, now) or changed
+        self.early_events = keep
         return changed
 
-    def _target_of(self, kind: ObjectKind, object_id: str, connector_id: str | None) -> Tracked | None:
+    def _apply(self, early: EarlyEvent, now: datetime) -> bool:
+        target = self._target_of(early.kind, early.object_id, early.connector_id)
+        if target is None or not target.observe(early.status, early.at, now):
+            return False
+        self.events_applied += 1
+        self.last_event_at = now
+        self.updated_at = now
+        return True
+
+    def _target_of(
+        self, kind: ObjectKind, object_id: str, connector_id: str | None, *, learn: bool = True
+    ) -> Tracked | None:
         objects = self.objects
         if kind == ObjectKind.CHANNEL:
             if objects.channel.id is not None:
                 return objects.channel if object_id == objects.channel.id else None
             # The channel's id is learned from the connector; an event naming our connector teaches it.
             if connector_id is not None and connector_id == objects.connector.id:
-                objects.channel.id = object_id
+                if learn:
+                    objects.channel.id = object_id
                 return objects.channel
             return None
         tracked = objects.get(Kind(kind.value))

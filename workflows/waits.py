@@ -3,7 +3,7 @@
 Webhook first: the `bird_event` signal records what it says and the waiting condition wakes. Polling
 covers lost webhooks: after each gap of the exponential series a round of polls runs as one
 activity whose retry policy does the backoff (no history per retry), raced with the signal and
-cancelled if the signal wins. Between rounds the caller may continue as new; the durable part of
+abandoned if the signal wins. Between rounds the caller may continue as new; the durable part of
 a wait (`Waiting`: since when, how many polls) lives in the onboarding state and survives it.
 """
 
@@ -90,7 +90,7 @@ class Waiter:
         if not signalled.done():
             signalled.cancel()
         if not poll.done():
-            poll.cancel()  # an event settled it first: Bird's answer is no longer needed
+            poll.cancel()  # an event settled it first: Bird's answer is no longer needed (abandoned)
             await workflow.wait([poll])
             return
         waiting.next_poll_at = None
