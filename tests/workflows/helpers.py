@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
@@ -10,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.worker import Worker
 
 from workflows.contract import BirdEvent
@@ -79,8 +80,29 @@ def event(kind: str, object_id: str, status: str, *, delivery_id: str | None = N
     )
 
 
+def readable_history(history: WorkflowHistory) -> str:
+    """The history as JSON plus every payload decoded: payload data is base64 in the JSON, so a
+    secret searched for in the raw text alone could hide there."""
+    raw = history.to_json()
+    decoded: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "data" and isinstance(value, str):
+                    decoded.append(base64.b64decode(value).decode("utf-8", "replace"))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(json.loads(raw))
+    return raw + "\n" + "\n".join(decoded)
+
+
 async def record_history(handle: WorkflowHandle, name: str) -> None:
-    """With TENDLC_RECORD_HISTORIES=1, keep this run's history for the replay test (tests/histories)."""
+    """With TENDLC_RECORD_HISTORIES=1, keep the handle's run (the latest, unless the handle names
+    one) for the replay test: tests/histories/NAME.json."""
     if os.environ.get("TENDLC_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()

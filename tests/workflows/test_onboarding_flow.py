@@ -246,7 +246,9 @@ async def test_a_45_day_campaign_wait_stays_small_and_survives_continue_as_new(t
         midway = await status(handle)
         result = await handle.result()
         final = await status(handle)
-        await record_history(handle, "campaign-45-days")
+        first_run = ts_env.client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+        await record_history(first_run, "campaign-45-days-first-run")
+        await record_history(handle, "campaign-45-days-last-run")
         runs = await history_sizes(ts_env.client, handle.id, handle.first_execution_run_id)
 
     assert midway.step == Step.AWAIT_CAMPAIGN and midway.waiting is not None
