@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, create_model
 
 from bird.models._base import BirdRequest, BirdResponse, UniqueItems, Uuid
 from bird.models.brands import Rejection
@@ -60,35 +60,23 @@ class CampaignCreate(BirdRequest):
     reseller_id: Uuid | None = None
 
 
-class CampaignPatch(BirdRequest):
+def _all_optional(model: type[BirdRequest], name: str, doc: str) -> type[BirdRequest]:
+    """`model` with every field optional and its constraints kept: the body of a partial update."""
+    fields: dict[str, Any] = {}
+    for field_name, field in model.model_fields.items():
+        annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        fields[field_name] = (annotation | None, None)
+    return create_model(name, __base__=BirdRequest, __doc__=doc, __module__=__name__, **fields)
+
+
+CampaignPatch = _all_optional(
+    CampaignCreate,
+    "CampaignPatch",
     """Body of `PATCH …/campaigns/{campaignId}`: the fields of a create, each optional.
 
     Used to resubmit a DECLINED campaign; the same lengths apply to what is sent.
-    """
-
-    name: str | None = None
-    usecase: Annotated[str, Field(max_length=50)] | None = None
-    sub_usecases: Annotated[list[str], UniqueItems] | None = None
-    description: Annotated[str, Field(min_length=40, max_length=4096)] | None = None
-    embedded_link: bool | None = None
-    embedded_phone: bool | None = None
-    number_pool: bool | None = None
-    age_gated: bool | None = None
-    direct_lending: bool | None = None
-    subscriber_optin: bool | None = None
-    subscriber_optout: bool | None = None
-    subscriber_help: bool | None = None
-    samples: Samples | None = None
-    attachment_urls: AttachmentUrls | None = None
-    message_flow: Annotated[str, Field(min_length=40, max_length=2048)] | None = None
-    help_message: Annotated[str, Field(min_length=20, max_length=255)] | None = None
-    help_keywords: str | None = None
-    optout_keywords: str | None = None
-    optin_keywords: str | None = None
-    optin_message: Annotated[str, Field(min_length=20)] | None = None
-    optout_message: Annotated[str, Field(min_length=20)] | None = None
-    terms_and_conditions: Literal[True] | None = None
-    reseller_id: Uuid | None = None
+    """,
+)
 
 
 class CampaignSubscription(BirdResponse):
