@@ -1,0 +1,45 @@
+"""`python -m bench.bare_worker`: a worker for the bare workflow, configured like `tendlc worker`
+(the same environment names, connection, converter and concurrency settings), until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from temporalio.worker import Worker
+
+from bench.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, bare_step
+from starter.connection import TemporalSettings, connect
+from worker.settings import WorkerSettings
+
+log = logging.getLogger("bench.bare_worker")
+
+
+async def serve() -> None:
+    temporal, settings = TemporalSettings(), WorkerSettings()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    client = await connect(temporal)
+    worker = Worker(
+        client,
+        task_queue=BARE_TASK_QUEUE,
+        workflows=[BareWorkflow],
+        activities=[bare_step],
+        max_concurrent_activities=settings.tendlc_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
+    )
+    async with worker:
+        log.info(
+            "worker started: task_queue=%s max_activities=%d max_workflow_tasks=%d",
+            BARE_TASK_QUEUE, settings.tendlc_max_concurrent_activities, settings.tendlc_max_concurrent_workflow_tasks,
+        )  # fmt: skip
+        await stop.wait()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    asyncio.run(serve())

@@ -1,0 +1,100 @@
+"""The floor of the throughput figure: a workflow of the onboarding's shape with nothing in it.
+
+Same number of activities, approval waits (a signal raced with a timer, as `workflows.waits` does)
+and signals as an onboarding at zero sandbox delays: seven activities, and after each of the three
+registry creates two events (the object announced, then decided). The activities do nothing; a
+create's events are signalled by the worker right after the activity returns, standing for Bird's
+webhooks arriving through the relay. What the real onboarding costs beyond this is ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import activity, workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
+    from workflows.options import BIRD_CALL
+
+# (activity the onboarding runs, events Bird sends about what it created), in the onboarding's order
+SHAPE: tuple[tuple[str, int], ...] = (
+    ("choose_number", 0),
+    ("buy_number", 0),
+    ("create_brand", 2),
+    ("create_vetting", 2),
+    ("create_campaign", 2),
+    ("install_connector", 0),
+    ("get_connector", 0),
+)
+BARE_TASK_QUEUE = "bench-bare"
+
+
+class BareInput(BaseModel):
+    name: str
+    wait_seconds: float = 60.0  # the onboarding's first fallback poll (TENDLC_POLL_MIN_SECONDS)
+
+
+class StepInput(BaseModel):
+    step: str
+    events: int = 0
+
+
+class BareEvent(BaseModel):
+    step: str
+    number: int
+
+
+# Signals in flight after their activity returned; held so the tasks are not collected early.
+_in_flight: set[asyncio.Task[None]] = set()
+
+
+async def _send_events(handle, step: str, count: int) -> None:
+    for number in range(count):
+        await handle.signal(BareWorkflow.event, BareEvent(step=step, number=number))
+
+
+@activity.defn
+async def bare_step(req: StepInput) -> None:
+    """Nothing, except that a create's events are sent once it has returned, as Bird's would be."""
+    if req.events:
+        handle = activity.client().get_workflow_handle(activity.info().workflow_id)
+        task = asyncio.get_running_loop().create_task(_send_events(handle, req.step, req.events))
+        _in_flight.add(task)
+        task.add_done_callback(_in_flight.discard)
+
+
+@workflow.defn
+class BareWorkflow:
+    def __init__(self) -> None:
+        self._events = 0
+
+    @workflow.run
+    async def run(self, input: BareInput) -> int:
+        expected = 0
+        for step, events in SHAPE:
+            wait = None
+            if events:
+                expected += events
+                # The wait (and its timer) starts with the activity, so that it is always running when
+                # the events come, as the onboarding's is when the relay's signals come: one timer
+                # started and cancelled per wait, whatever the timing.
+                wait = asyncio.ensure_future(self._events_reach(expected, input.wait_seconds))
+            await workflow.execute_activity(bare_step, StepInput(step=step, events=events), **BIRD_CALL)
+            if wait is not None and not await wait:
+                raise ApplicationError(f"{step}: its events did not arrive", non_retryable=True)
+        return self._events
+
+    async def _events_reach(self, count: int, seconds: float) -> bool:
+        try:
+            await workflow.wait_condition(lambda: self._events >= count, timeout=timedelta(seconds=seconds))
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    @workflow.signal
+    def event(self, event: BareEvent) -> None:
+        self._events += 1

