@@ -51,6 +51,7 @@ def build_worker(
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.tendlc_sticky_schedule_to_start_seconds),
     )
 
 

@@ -15,3 +15,6 @@ class WorkerSettings(BaseSettings):
     # On SIGTERM, activities in flight get this long to finish before they are cancelled (and then
     # retried elsewhere: every activity is safe to run again).
     tendlc_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    # A workflow's next task goes first to the worker that has it cached; if that worker died
+    # without saying so (a crash, SIGKILL), the task waits this long before another worker may take it.
+    tendlc_sticky_schedule_to_start_seconds: float = Field(default=10.0, gt=0)

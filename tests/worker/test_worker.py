@@ -1,0 +1,86 @@
+"""The worker process: settings from the environment and the command line, refusal without an
+access key, and a graceful stop on SIGTERM / SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bird.config import BirdSettings
+from starter.connection import TemporalSettings
+from worker.cli import configure, settings_from
+from worker.main import WorkerConfigError, build_worker, serve, webhook_activities
+from worker.settings import WorkerSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_concurrency_comes_from_the_environment_and_flags_override_it(monkeypatch):
+    monkeypatch.setenv("TENDLC_MAX_CONCURRENT_ACTIVITIES", "7")
+    monkeypatch.setenv("TENDLC_MAX_CONCURRENT_WORKFLOW_TASKS", "9")
+    monkeypatch.setenv("TENDLC_TASK_QUEUE", "from-env")
+    temporal, _, worker = settings_from(args())
+    assert (worker.tendlc_max_concurrent_activities, worker.tendlc_max_concurrent_workflow_tasks) == (7, 9)
+    assert temporal.tendlc_task_queue == "from-env"
+    temporal, _, worker = settings_from(args("--max-concurrent-activities", "3", "--task-queue", "q"))
+    assert (worker.tendlc_max_concurrent_activities, worker.tendlc_max_concurrent_workflow_tasks) == (3, 9)
+    assert temporal.tendlc_task_queue == "q"
+
+
+async def test_no_access_key_no_worker():
+    with pytest.raises(WorkerConfigError, match="BIRD_ACCESS_KEY"):
+        await serve(TemporalSettings(_env_file=None), BirdSettings(_env_file=None, bird_access_key=None), WorkerSettings(_env_file=None))
+
+
+async def test_the_webhook_activity_is_registered_only_with_a_signing_key(ts_env):
+    from bird.client import BirdClient
+
+    async with BirdClient("k") as bird:
+        assert webhook_activities(bird, BirdSettings(_env_file=None, bird_signing_key=None)) == []
+        with_key = BirdSettings(_env_file=None, bird_signing_key="s3cret")
+        assert [a.__name__ for a in webhook_activities(bird, with_key)] == ["ensure_webhook_subscriptions"]
+        worker = build_worker(ts_env.client, bird, with_key, task_queue="q", settings=WorkerSettings(_env_file=None))
+        assert worker.task_queue == "q"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_the_worker_process_stops_gracefully_on_a_signal(dev_env, sig, tmp_path):
+    address = dev_env.client.service_client.config.target_host
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": address,
+        "TENDLC_TASK_QUEUE": f"worker-test-{sig.name}",
+        "BIRD_ACCESS_KEY": "the-access-key",
+        "BIRD_API_BASE_URL": "http://127.0.0.1:9",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "worker"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "worker started" not in log.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.1)
+        process.send_signal(sig)
+        assert process.wait(30) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = log.read_text()
+    assert "stopping: activities in flight get 20s to finish" in text and "worker stopped" in text
+    assert "the-access-key" not in text
