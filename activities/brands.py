@@ -15,7 +15,7 @@ from temporalio import activity
 from activities.base import IN_PROGRESS, ObjectRef, bird_operation, rejection_text, validated
 from activities.errors import not_yet
 from bird.client import BirdClient
-from bird.models import Brand, BrandCreate, Vetting, VettingCreate
+from bird.models import Brand, BrandCreate, BrandPatch, Vetting, VettingCreate
 
 
 class CreateBrandInput(BaseModel):
@@ -26,6 +26,12 @@ class CreateBrandInput(BaseModel):
 class BrandQuery(BaseModel):
     workspace_id: str
     brand_id: str
+
+
+class UpdateBrandInput(BaseModel):
+    workspace_id: str
+    brand_id: str
+    body: dict[str, Any]  # the fields to change, Bird's camelCase (BrandPatch)
 
 
 class CreateVettingInput(BaseModel):
@@ -97,6 +103,21 @@ class BrandActivities:
         if ref.status is None or ref.status in IN_PROGRESS:
             raise not_yet(f"brand {req.brand_id} is {ref.status}", ref.model_dump())
         return ref
+
+    @activity.defn
+    @bird_operation
+    async def update_brand(self, req: UpdateBrandInput) -> ObjectRef:
+        """Correct a REJECTED or FAILED brand and send it to TCR again.
+
+        A resubmission may be billed and is not idempotent: a brand already back under review (or
+        approved) was resubmitted by an earlier attempt whose answer was lost, and is returned as it
+        is (`created=False`) instead of being sent again.
+        """
+        body = validated(BrandPatch, req.body, "update_brand")
+        current = await self._bird.get_brand(req.workspace_id, req.brand_id)
+        if current.status in IN_PROGRESS or current.status == "APPROVED":
+            return brand_ref(current, created=False)
+        return brand_ref(await self._bird.update_brand(req.workspace_id, req.brand_id, body))
 
     @activity.defn
     @bird_operation

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.base import IN_PROGRESS, ObjectRef, bird_operation, rejection_text, validated
 from activities.errors import not_yet
 from bird.client import BirdClient
-from bird.models import Campaign, CampaignCreate
+from bird.models import Campaign, CampaignCreate, CampaignPatch
 
 
 class CreateCampaignInput(BaseModel):
     workspace_id: str
     brand_id: str
     body: dict[str, Any]  # Bird's campaigns create body, camelCase
+    # Campaigns this onboarding gave up (rejected ones it replaces): never "found" as the match.
+    exclude_ids: list[str] = Field(default_factory=list)
+
+
+class PatchCampaignInput(BaseModel):
+    workspace_id: str
+    brand_id: str
+    campaign_id: str
+    body: dict[str, Any]  # the fields to change, Bird's camelCase (CampaignPatch)
 
 
 class CampaignQuery(BaseModel):
@@ -49,9 +58,26 @@ class CampaignActivities:
         """Register the campaign, or return the brand's campaign of the same name."""
         body = validated(CampaignCreate, req.body, "create_campaign")
         for campaign in await self._bird.list_campaigns(req.workspace_id, req.brand_id):
+            if campaign.id in req.exclude_ids:
+                continue
             if campaign.status != "DELETED" and (campaign.name or "").strip() == body.name.strip():
                 return campaign_ref(campaign, created=False)
         return campaign_ref(await self._bird.create_campaign(req.workspace_id, req.brand_id, body))
+
+    @activity.defn
+    @bird_operation
+    async def patch_campaign(self, req: PatchCampaignInput) -> ObjectRef:
+        """Correct a DECLINED campaign and resubmit it (bird-docs: only a DECLINED campaign can be).
+
+        Like a create, a resubmission may be billed: a campaign already back under review (or
+        approved) was resubmitted by an earlier attempt whose answer was lost, and is returned as it
+        is (`created=False`). Any other status is Bird's to refuse (422 naming `status`).
+        """
+        body = validated(CampaignPatch, req.body, "patch_campaign")
+        current = await self._bird.get_campaign(req.workspace_id, req.brand_id, req.campaign_id)
+        if current.status in IN_PROGRESS or current.status == "APPROVED":
+            return campaign_ref(current, created=False)
+        return campaign_ref(await self._bird.patch_campaign(req.workspace_id, req.brand_id, req.campaign_id, body))
 
     @activity.defn
     @bird_operation

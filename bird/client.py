@@ -18,6 +18,7 @@ from bird.errors import BirdServerError, error_for_response, error_for_transport
 from bird.models import (
     Brand,
     BrandCreate,
+    BrandPatch,
     BuyNumbersRequest,
     Campaign,
     CampaignCreate,
@@ -123,6 +124,11 @@ class BirdClient:
 
     async def list_brands(self, workspace_id: str) -> list[Brand]:
         return [b async for b in self._pages("list_brands", f"/workspaces/{workspace_id}/tcr-brands", Brand)]
+
+    async def update_brand(self, workspace_id: str, brand_id: str, body: BrandPatch) -> Brand:
+        """Change a brand; on a REJECTED or FAILED one this sends it to TCR again (may be billed)."""
+        path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}"
+        return Brand.model_validate(await self._send("update_brand", "PATCH", path, body))
 
     async def create_vetting(self, workspace_id: str, brand_id: str, body: VettingCreate) -> Vetting:
         """Ask an external provider to vet the brand. Billed."""

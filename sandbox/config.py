@@ -54,6 +54,7 @@ class Fees(CamelModel):
     campaign_commitment_months: Annotated[int, Field(ge=0)] = 3
     # Bird: resubmitting "may" cost more. Recorded only when not zero.
     campaign_resubmission: Money = Decimal("0.00")
+    brand_resubmission: Money = Decimal("0.00")
     # Bird documents no connector fee; the install is still recorded, so a second one shows.
     connector: Money = Decimal("0.00")
 

@@ -26,7 +26,7 @@ from sandbox.wire import CamelModel
 # The operation names of `bird.client.BirdClient`, which name the sandbox's routes.
 OPERATIONS = (
     "list_stock_items", "buy_numbers", "list_numbers",
-    "create_brand", "get_brand", "list_brands",
+    "create_brand", "get_brand", "list_brands", "update_brand",
     "create_vetting", "get_vetting", "list_vettings", "list_resellers",
     "create_campaign", "get_campaign", "list_campaigns", "patch_campaign",
     "create_connector", "get_connector", "list_connectors", "get_connector_readiness",

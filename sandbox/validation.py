@@ -33,9 +33,9 @@ REQUEST_BODIES: dict[str, tuple[str, str]] = {
     "create_connector": ("create-connector.json", "CreateConnectorReq"),
     "create_webhook_subscription": ("create-webhook-subscription.json", "CreateWebhookSubscription"),
 }
-# The fragments give no schema for `PATCH …/campaigns/{id}`: it takes the create's fields, each
-# optional, and nothing else.
-PATCH_CAMPAIGN = "patch_campaign"
+# The fragments give no schema for `PATCH …/campaigns/{id}` or `PATCH …/tcr-brands/{id}`: each
+# takes its create's fields, each optional (and, for a campaign, nothing else).
+PARTIAL_BODIES: dict[str, str] = {"patch_campaign": "create_campaign", "update_brand": "create_brand"}
 # The list operations whose query parameters a fragment documents; every other list takes
 # Bird's common pagination parameters (`limit` 1-99, `pageToken`), documented in the same files.
 QUERIES: dict[str, str] = {
@@ -104,9 +104,10 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 
 @cache
 def body_validator(operation: str) -> Draft202012Validator:
-    if operation == PATCH_CAMPAIGN:
-        spec = load_spec("create-campaign.json")
-        create = copy.deepcopy(spec["components"]["schemas"]["CreateCampaign"])
+    if operation in PARTIAL_BODIES:
+        file, component = REQUEST_BODIES[PARTIAL_BODIES[operation]]
+        spec = load_spec(file)
+        create = copy.deepcopy(spec["components"]["schemas"][component])
         create.pop("required", None)
         return _validator(_document(spec, create))
     file, component = REQUEST_BODIES[operation]

@@ -4,6 +4,7 @@ from bird.models._base import BirdRequest, BirdResponse, Page
 from bird.models.brands import (
     Brand,
     BrandCreate,
+    BrandPatch,
     BrandStatus,
     Rejection,
     Vetting,
@@ -29,7 +30,7 @@ from bird.models.webhooks import (
 
 __all__ = [
     "BirdRequest", "BirdResponse", "Page",
-    "Brand", "BrandCreate", "BrandStatus", "Rejection", "Vetting", "VettingCreate", "VettingStatus",
+    "Brand", "BrandCreate", "BrandPatch", "BrandStatus", "Rejection", "Vetting", "VettingCreate", "VettingStatus",
     "Campaign", "CampaignCreate", "CampaignPatch", "CampaignStatus", "Reseller",
     "SMS_CONNECTOR_TEMPLATE", "Check", "Connector", "ConnectorCreate", "ConnectorReadiness",
     "ErrorBody",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
 
 _WIRE = dict(
@@ -27,6 +27,15 @@ class BirdRequest(BaseModel):
     def to_wire(self) -> dict[str, Any]:
         """The JSON body Bird expects: camelCase, unset optional fields left out."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def all_optional(model: type[BirdRequest], name: str, doc: str, module: str) -> type[BirdRequest]:
+    """`model` with every field optional and its constraints kept: the body of a partial update."""
+    fields: dict[str, Any] = {}
+    for field_name, field in model.model_fields.items():
+        annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        fields[field_name] = (annotation | None, None)
+    return create_model(name, __base__=BirdRequest, __doc__=doc, __module__=module, **fields)
 
 
 class BirdResponse(BaseModel):

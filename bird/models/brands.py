@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from bird.models._base import BirdRequest, BirdResponse
+from bird.models._base import BirdRequest, BirdResponse, all_optional
 
 # bird-docs/openapi/create-workspace-brand.json (the empty string is in Bird's own enums)
 EntityType = Literal["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT", ""]
@@ -62,6 +62,19 @@ class BrandCreate(BirdRequest):
     alt_business_id: Annotated[str, Field(max_length=50)] | None = None
     alt_business_id_type: AltBusinessIdType | None = None
     business_contact_email: Annotated[str | None, AfterValidator(_email_or_empty)] = None
+
+
+BrandPatch = all_optional(
+    BrandCreate,
+    "BrandPatch",
+    """Body of `PATCH /workspaces/{workspaceId}/tcr-brands/{brandId}` ("Update a brand" in Bird's
+    list of brand endpoints): the fields of a create, each optional.
+
+    Used to correct a REJECTED or FAILED brand and send it to TCR again; the same limits apply to
+    what is sent. Bird: resubmitting a brand "may" cost an additional fee.
+    """,
+    __name__,
+)
 
 
 class Rejection(BirdResponse):

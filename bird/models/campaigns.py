@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, create_model
+from pydantic import Field
 
-from bird.models._base import BirdRequest, BirdResponse, UniqueItems, Uuid
+from bird.models._base import BirdRequest, BirdResponse, UniqueItems, Uuid, all_optional
 from bird.models.brands import Rejection
 
 CampaignStatus = Literal[
@@ -60,22 +60,14 @@ class CampaignCreate(BirdRequest):
     reseller_id: Uuid | None = None
 
 
-def _all_optional(model: type[BirdRequest], name: str, doc: str) -> type[BirdRequest]:
-    """`model` with every field optional and its constraints kept: the body of a partial update."""
-    fields: dict[str, Any] = {}
-    for field_name, field in model.model_fields.items():
-        annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
-        fields[field_name] = (annotation | None, None)
-    return create_model(name, __base__=BirdRequest, __doc__=doc, __module__=__name__, **fields)
-
-
-CampaignPatch = _all_optional(
+CampaignPatch = all_optional(
     CampaignCreate,
     "CampaignPatch",
     """Body of `PATCH …/campaigns/{campaignId}`: the fields of a create, each optional.
 
     Used to resubmit a DECLINED campaign; the same lengths apply to what is sent.
     """,
+    __name__,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from sandbox.errors import not_found
+from sandbox.errors import not_found, rule
 from sandbox.routing import BirdRoute, page, read_body, read_query, sandbox_of
 from sandbox.validation import load_spec
 from sandbox.wire import iso, new_id
@@ -51,6 +51,32 @@ async def get_brand(request: Request, workspaceId: str, brandId: str) -> JSONRes
     sandbox = sandbox_of(request)
     sandbox.check_workspace(workspaceId)
     return JSONResponse(sandbox.find("brand", brandId))
+
+
+@router.patch("/workspaces/{workspaceId}/tcr-brands/{brandId}", name="update_brand")
+async def update_brand(request: Request, workspaceId: str, brandId: str) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    sandbox.check_workspace(workspaceId)
+    brand = sandbox.find("brand", brandId)
+    body = await read_body(request, "update_brand")
+    status = brand["status"]
+    if status not in ("REJECTED", "FAILED"):
+        # The sandbox models the one use the onboarding makes of "Update a brand": correcting a
+        # brand TCR refused and sending it again.
+        raise rule("status", f"the brand is {status}: only a REJECTED or FAILED brand can be corrected and resubmitted")
+    now = iso()
+    brand.update({key: value for key, value in body.items() if key in _BRAND_FIELDS})
+    brand["status"] = "PENDING"
+    brand["updatedAt"] = now
+    brand.pop("rejection", None)
+    fee = sandbox.config.fees.brand_resubmission
+    if fee:
+        # us-10dlc-installation: "If you later need to update or resubmit your brand there may be
+        # additional fees."
+        sandbox.charge("brand", brandId, fee, "brand resubmission", "update_brand")
+    sandbox.lifecycle.announce("brand", brand)
+    sandbox.lifecycle.submitted("brand", brandId)
+    return JSONResponse(brand)
 
 
 @router.post("/workspaces/{workspaceId}/tcr-brands/{brandId}/vettings", name="create_vetting")

@@ -13,8 +13,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.brands import BrandActivities, BrandQuery, CreateBrandInput, CreateVettingInput, VettingQuery
-from activities.campaigns import CampaignActivities, CampaignQuery, CreateCampaignInput
+from activities.brands import BrandActivities, BrandQuery, CreateBrandInput, CreateVettingInput, UpdateBrandInput, VettingQuery
+from activities.campaigns import CampaignActivities, CampaignQuery, CreateCampaignInput, PatchCampaignInput
 from activities.connectors import ConnectorActivities, ConnectorQuery, InstallConnectorInput
 from activities.errors import BIRD_REJECTED, INVALID_REQUEST, NO_NUMBER_IN_STOCK, NOT_YET
 from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
@@ -121,6 +121,86 @@ async def test_a_create_whose_answer_is_lost_is_found_by_the_retry(bird, fault):
     retried = await bird.run(bird.brands.create_brand, create)
     assert not retried.created  # ... and the retry finds what the lost answer had created
     assert await bird.ledger() == {"brand": 1}
+
+
+async def test_a_replacement_campaign_is_not_matched_to_the_one_it_replaces(bird):
+    brand_id = await approved_brand(bird)
+    first = await bird.run(
+        bird.campaigns.create_campaign, CreateCampaignInput(workspace_id=WS, brand_id=brand_id, body=EXAMPLE["campaign"])
+    )
+    await bird.review("campaign", first.id, "reject")
+    # the same name: list-and-match would otherwise return the rejected campaign
+    replace = CreateCampaignInput(workspace_id=WS, brand_id=brand_id, body=EXAMPLE["campaign"], exclude_ids=[first.id])
+    second = await bird.run(bird.campaigns.create_campaign, replace)
+    again = await bird.run(bird.campaigns.create_campaign, replace)  # a retry after a lost answer
+    assert second.created and second.id != first.id and second.status == "PENDING"
+    assert (again.id, again.created) == (second.id, False)
+    assert (await bird.ledger())["campaign"] == 2
+
+
+async def test_a_declined_campaign_is_resubmitted_once_however_often_the_patch_is_retried(bird):
+    brand_id = await approved_brand(bird)
+    campaign = await bird.run(
+        bird.campaigns.create_campaign, CreateCampaignInput(workspace_id=WS, brand_id=brand_id, body=EXAMPLE["campaign"])
+    )
+    await bird.review("campaign", campaign.id, "decline")
+    await bird.faults({"patch_campaign": {"sequence": ["commit-then-drop"]}})
+    fixed = "Acme Plumbing texts appointment confirmations and arrival windows to customers who booked a visit."
+    patch = PatchCampaignInput(workspace_id=WS, brand_id=brand_id, campaign_id=campaign.id, body={"description": fixed})
+    with pytest.raises(ApplicationError) as caught:
+        await bird.run(bird.campaigns.patch_campaign, patch)
+    assert not caught.value.non_retryable
+    retried = await bird.run(bird.campaigns.patch_campaign, patch)
+    assert (retried.id, retried.status, retried.created) == (campaign.id, "PENDING", False)
+    requests = (await bird.control.get("/_sandbox/requests")).json()["requests"]
+    assert requests["patch_campaign"] == 1  # the retry saw it back under review and sent nothing
+    stored = (await bird.control.get("/_sandbox/objects")).json()["campaigns"][0]
+    assert stored["description"] == fixed
+
+
+async def test_only_a_declined_campaign_is_patched(bird):
+    brand_id = await approved_brand(bird)
+    campaign = await bird.run(
+        bird.campaigns.create_campaign, CreateCampaignInput(workspace_id=WS, brand_id=brand_id, body=EXAMPLE["campaign"])
+    )
+    await bird.review("campaign", campaign.id, "reject")
+    patch = PatchCampaignInput(workspace_id=WS, brand_id=brand_id, campaign_id=campaign.id, body={})
+    with pytest.raises(ApplicationError) as caught:
+        await bird.run(bird.campaigns.patch_campaign, patch)
+    assert caught.value.type == BIRD_REJECTED and "status" in caught.value.details[0]["field_errors"]
+    bad = patch.model_copy(update={"body": {"description": "too short"}})
+    with pytest.raises(ApplicationError) as caught:
+        await bird.run(bird.campaigns.patch_campaign, bad)
+    assert caught.value.type == INVALID_REQUEST and set(caught.value.details[0]["field_errors"]) == {"description"}
+
+
+async def test_a_rejected_brand_is_corrected_and_resubmitted_once(bird):
+    brand = await bird.run(bird.brands.create_brand, CreateBrandInput(workspace_id=WS, body=EXAMPLE["brand"]))
+    await bird.review("brand", brand.id, "reject")
+    await bird.faults({"update_brand": {"sequence": ["commit-then-500"]}})
+    update = UpdateBrandInput(workspace_id=WS, brand_id=brand.id, body={"ein": "987654321"})
+    with pytest.raises(ApplicationError) as caught:
+        await bird.run(bird.brands.update_brand, update)
+    assert not caught.value.non_retryable
+    retried = await bird.run(bird.brands.update_brand, update)
+    assert (retried.id, retried.status, retried.created, retried.reason) == (brand.id, "PENDING", False, None)
+    requests = (await bird.control.get("/_sandbox/requests")).json()["requests"]
+    assert requests["update_brand"] == 1
+    await bird.review("brand", brand.id, "approve")
+    approved = await bird.run(bird.brands.get_brand, BrandQuery(workspace_id=WS, brand_id=brand.id))
+    assert approved.status == "APPROVED"
+    assert await bird.ledger() == {"brand": 1}
+
+
+async def test_a_brand_update_bird_would_refuse_is_not_sent(bird):
+    brand = await bird.run(bird.brands.create_brand, CreateBrandInput(workspace_id=WS, body=EXAMPLE["brand"]))
+    await bird.review("brand", brand.id, "fail")
+    bad = UpdateBrandInput(workspace_id=WS, brand_id=brand.id, body={"displayName": "", "notAField": 1})
+    with pytest.raises(ApplicationError) as caught:
+        await bird.run(bird.brands.update_brand, bad)
+    assert caught.value.type == INVALID_REQUEST
+    assert set(caught.value.details[0]["field_errors"]) == {"displayName", "notAField"}
+    assert "update_brand" not in (await bird.control.get("/_sandbox/requests")).json()["requests"]
 
 
 async def test_connector_is_installed_with_the_guides_arguments_and_matched_by_name(bird):

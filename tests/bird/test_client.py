@@ -11,6 +11,7 @@ import pytest
 from bird.client import USER_AGENT, BirdClient
 from bird.models import (
     BrandCreate,
+    BrandPatch,
     BuyNumbersRequest,
     CampaignCreate,
     CampaignPatch,
@@ -85,6 +86,9 @@ CASES = [
     (lambda c: c.create_brand(WS, BrandCreate.model_validate(BRAND_BODY)),
      "POST", f"/workspaces/{WS}/tcr-brands", BRAND_BODY, {"id": BRAND, "status": "PENDING"}),
     (lambda c: c.get_brand(WS, BRAND), "GET", f"/workspaces/{WS}/tcr-brands/{BRAND}", None, {"id": BRAND}),
+    (lambda c: c.update_brand(WS, BRAND, BrandPatch(ein="222222222", website="https://abc.example.com")),
+     "PATCH", f"/workspaces/{WS}/tcr-brands/{BRAND}", {"ein": "222222222", "website": "https://abc.example.com"},
+     {"id": BRAND, "status": "PENDING"}),
     (lambda c: c.create_vetting(WS, BRAND, VettingCreate.model_validate({"class": "STANDARD", "vettingProviderId": "AEGIS"})),
      "POST", f"/workspaces/{WS}/tcr-brands/{BRAND}/vettings", {"class": "STANDARD", "vettingProviderId": "AEGIS"},
      {"id": UUID, "status": "PENDING"}),

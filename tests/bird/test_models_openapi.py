@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from bird.models import (
     BrandCreate,
+    BrandPatch,
     BuyNumbersRequest,
     CampaignCreate,
     CampaignPatch,
@@ -226,4 +227,27 @@ def test_the_campaign_patch_keeps_every_constraint_of_the_create(variant):
     changed = {variant.field: variant.body[variant.field]} if variant.field in variant.body else variant.body
     with pytest.raises(ValidationError) as info:
         CampaignPatch.model_validate(changed)
+    assert variant.field in {str(err["loc"][0]) for err in info.value.errors()}
+
+
+def _brand_patch_cases():
+    spec = load("create-workspace-brand.json")
+    for v in broken_variants(spec, request_schema(spec)):
+        if v.why != "missing required":
+            yield pytest.param(v, id=f"{v.field}:{v.why}")
+
+
+def test_the_brand_patch_has_the_create_fields_none_required():
+    assert wire_names(BrandPatch) == wire_names(BrandCreate)
+    assert not [name for name, field in BrandPatch.model_fields.items() if field.is_required()]
+    assert BrandPatch.model_validate({}).to_wire() == {}
+    with pytest.raises(ValidationError, match="notAField"):
+        BrandPatch.model_validate({"notAField": 1})
+
+
+@pytest.mark.parametrize("variant", list(_brand_patch_cases()))
+def test_the_brand_patch_keeps_every_constraint_of_the_create(variant):
+    changed = {variant.field: variant.body[variant.field]} if variant.field in variant.body else variant.body
+    with pytest.raises(ValidationError) as info:
+        BrandPatch.model_validate(changed)
     assert variant.field in {str(err["loc"][0]) for err in info.value.errors()}

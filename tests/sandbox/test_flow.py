@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bird.errors import BirdConflict, BirdNotFound, BirdUnauthorized, BirdValidationError
-from bird.models import BuyNumbersRequest, CampaignPatch, StockItemQuery, VettingCreate, WebhookSubscriptionCreate
+from bird.models import BrandPatch, BuyNumbersRequest, CampaignPatch, StockItemQuery, VettingCreate, WebhookSubscriptionCreate
 from sandbox import DEFAULT_ACCESS_KEY
 from sandbox.testing import bird_client, control_client, settle
 from tests.sandbox.helpers import (
@@ -108,6 +108,52 @@ async def test_brand_rejection_reason_is_read_by_get(app, bird, control, receive
     with pytest.raises(BirdValidationError) as refused:
         await bird.create_campaign(WS, brand.id, campaign_body())
     assert "brandId" in refused.value.field_errors
+
+
+@pytest.mark.parametrize("outcome", ["reject", "fail"])
+async def test_a_refused_brand_corrected_by_patch_goes_back_to_review_then_approved(app, bird, control, receiver, outcome):
+    await subscribe_all(bird)
+    await put_scenario(control, brand=[{"outcome": outcome}, {"outcome": "approve"}])
+    brand = await bird.create_brand(WS, brand_body())
+    await settle(app)
+    refused = await bird.get_brand(WS, brand.id)
+    assert refused.status in ("REJECTED", "FAILED") and refused.rejection.description
+
+    resubmitted = await bird.update_brand(WS, brand.id, BrandPatch(ein="987654321"))
+    assert resubmitted.status == "PENDING" and resubmitted.rejection is None and resubmitted.ein == "987654321"
+    await settle(app)
+    approved = await bird.get_brand(WS, brand.id)
+    assert approved.status == "APPROVED" and approved.tcr_brand_id
+
+    statuses = [e["payload"]["status"] for e in receiver.envelopes() if e["event"] == "10dlc.brand"]
+    assert statuses == ["PENDING", refused.status, "PENDING", "APPROVED"]
+    # the resubmission fee defaults to 0 and is then not recorded: one brand charge
+    assert (await ledger(control, kind="brand"))["counts"] == {"brand": 1}
+
+
+async def test_a_brand_resubmission_fee_is_recorded_when_set(make_app):
+    app = make_app(fees={"brand_resubmission": "4.00"})
+    async with bird_client(app) as bird, control_client(app) as control:
+        await put_scenario(control, brand=[{"outcome": "reject"}, {"outcome": "approve"}])
+        brand = await bird.create_brand(WS, brand_body())
+        await settle(app)
+        await bird.update_brand(WS, brand.id, BrandPatch())
+        entries = (await ledger(control, kind="brand"))["entries"]
+    charged = [(e["amount"], e["operation"]) for e in entries]
+    assert charged == [("4.00", "create_brand"), ("4.00", "update_brand")]
+
+
+@pytest.mark.parametrize("scenario, status", [({"outcome": "hold"}, "PENDING"), ({"outcome": "approve"}, "APPROVED")])
+async def test_only_a_refused_brand_can_be_updated(app, bird, control, scenario, status):
+    await put_scenario(control, brand=scenario)
+    brand = await bird.create_brand(WS, brand_body())
+    await settle(app)
+    with pytest.raises(BirdValidationError) as refused:
+        await bird.update_brand(WS, brand.id, BrandPatch(ein="987654321"))
+    assert refused.value.field_errors["status"] == [
+        f"the brand is {status}: only a REJECTED or FAILED brand can be corrected and resubmitted"
+    ]
+    assert (await bird.get_brand(WS, brand.id)).ein == brand_body().ein
 
 
 async def test_vetting_rejection_reasons_by_get_and_list(app, bird, control):

@@ -16,7 +16,7 @@ from sandbox.config import DEFAULT_RESELLER_ID
 from sandbox.testing import bird_client, control_client, settle
 from sandbox.validation import QUERIES, REQUEST_BODIES, response_validator
 from tests.bird.openapi_walk import broken_variants, example, load, query_schema, request_schema
-from tests.sandbox.helpers import ORG, RELAY_URL, WS, approved_brand, buy_number, campaign_body
+from tests.sandbox.helpers import BRAND, ORG, RELAY_URL, WS, approved_brand, buy_number, campaign_body
 
 AUTH = {"Authorization": f"AccessKey {DEFAULT_ACCESS_KEY}"}
 ROUTES = {
@@ -209,6 +209,24 @@ async def test_a_patch_takes_the_create_fields_each_optional_and_nothing_else(ap
         assert response.status_code == 422 and field in field_errors_from(response.json()["details"])
     ok = await api.http.patch(path, json={"samples": ["A better sample message"]}, headers=AUTH)
     assert ok.status_code == 200 and ok.json()["samples"] == ["A better sample message"]
+
+
+async def test_a_brand_update_takes_the_create_fields_each_optional(api, control):
+    await control.put("/_sandbox/scenario", json={"brand": {"outcome": "reject"}})
+    created = (await api.send("create_brand", {**BRAND, "displayName": "Refused Brand"})).json()
+    await settle(api.app)
+    path = f"/workspaces/{WS}/tcr-brands/{created['id']}"
+    cases = (
+        ({"displayName": ""}, "displayName"),
+        ({"entityType": "PARTNERSHIP"}, "entityType"),
+        ({"website": "w" * 101}, "website"),
+        ({"businessContactEmail": "not an email"}, "businessContactEmail"),
+    )
+    for body, field in cases:
+        response = await api.http.patch(path, json=body, headers=AUTH)
+        assert response.status_code == 422 and field in field_errors_from(response.json()["details"]), response.text
+    ok = await api.http.patch(path, json={"ein": "987654321"}, headers=AUTH)
+    assert ok.status_code == 200 and ok.json()["ein"] == "987654321" and ok.json()["status"] == "PENDING"
 
 
 async def test_query_parameters_are_checked(api):
