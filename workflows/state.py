@@ -182,8 +182,8 @@ class Objects(BaseModel):
     connector: Tracked = Field(default_factory=Tracked)  # status: the useCaseStatus check
     channel: Tracked = Field(default_factory=Tracked)
 
-    def get(self, kind: Kind) -> Tracked:
-        return getattr(self, kind.value)
+    def get(self, kind: Kind | str) -> Tracked:
+        return getattr(self, Kind(kind).value)
 
 
 class OnboardingStatus(BaseModel):

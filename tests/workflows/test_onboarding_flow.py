@@ -24,6 +24,7 @@ from workflows.contract import (
 )
 from workflows.inputs import PollSettings
 from workflows.onboarding import OnboardingWorkflow
+from workflows.state import PreflightWarning
 
 FULL_FLOW = [
     Step.BUY_NUMBER, Step.REGISTER_BRAND, Step.AWAIT_BRAND, Step.VETTING, Step.CREATE_CAMPAIGN,
@@ -71,8 +72,10 @@ async def test_happy_path_with_vetting_reaches_done_by_polling_alone(ts_env):
 
 async def test_without_vetting_the_step_is_skipped_and_nothing_is_vetted(ts_env):
     bird = approving()
+    input = make_input("onboarding-no-vetting.json")
+    input.warnings = [PreflightWarning(rule_id="BRAND_EMAIL_PUBLIC_DOMAIN", field="brand.email", message="public domain")]
     async with onboarding_worker(ts_env.client, bird.activities()) as queue:
-        handle = await start(ts_env.client, make_input("onboarding-no-vetting.json"), queue)
+        handle = await start(ts_env.client, input, queue)
         result = await handle.result()
         await record_history(handle, "happy-path-without-vetting")
         final = await status(handle)
@@ -82,6 +85,7 @@ async def test_without_vetting_the_step_is_skipped_and_nothing_is_vetted(ts_env)
     assert vetting.outcome == "skipped"
     assert bird.calls["create_vetting"] == 0
     assert sorted(c.kind for c in final.charges) == ["brand", "campaign", "connector", "number"]
+    assert [w.rule_id for w in final.warnings] == ["BRAND_EMAIL_PUBLIC_DOMAIN"]  # pre-flight warnings shown
 
 
 async def test_existing_number_and_brand_are_used_not_bought(ts_env):

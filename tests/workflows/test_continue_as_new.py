@@ -1,0 +1,80 @@
+"""Continue-as-new when the server suggests it: a dev server whose suggestion threshold is lowered
+to a few dozen events, and a flood of events, while waiting and while parked in NEEDS_ACTION."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.temporal_env import start_dev_server
+from tests.workflows.fake_bird import BRAND_ID, CAMPAIGN_ID, FakeBird
+from tests.workflows.helpers import event, make_input, onboarding_worker, start, status
+from workflows.contract import Step
+from workflows.inputs import PollSettings
+from workflows.onboarding import OnboardingWorkflow
+
+SUGGEST_AFTER = 60  # events
+NO_POLLS = PollSettings(min_seconds=10**6, max_seconds=10**6)
+
+
+@pytest.fixture(scope="module")
+async def small_history_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_dev_server(
+        "--dynamic-config-value", f"limit.historyCount.suggestContinueAsNew={SUGGEST_AFTER}"
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def flood(handle, count: int) -> None:
+    """Events that change nothing (someone else's brand) but each adds to the history."""
+    for _ in range(count):
+        await handle.signal(OnboardingWorkflow.bird_event, event("brand", str(uuid.uuid4()), "APPROVED"))
+
+
+async def wait_for(handle, check, timeout: float = 30):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        current = await status(handle)
+        if check(current):
+            return current
+        assert asyncio.get_running_loop().time() < deadline, current
+        await asyncio.sleep(0.1)
+
+
+async def test_a_wait_continues_as_new_when_suggested_and_the_state_survives(small_history_env):
+    env = small_history_env
+    bird = FakeBird(brand="APPROVED", vetting="APPROVED", connector="ok")  # the campaign stays PENDING
+    async with onboarding_worker(env.client, bird.activities()) as queue:
+        handle = await start(env.client, make_input("onboarding-no-vetting.json", poll=NO_POLLS), queue)
+        await wait_for(handle, lambda s: s.step == Step.AWAIT_CAMPAIGN)
+        await flood(handle, SUGGEST_AFTER)
+        moved = await wait_for(handle, lambda s: s.run >= 2)
+        assert moved.step == Step.AWAIT_CAMPAIGN and moved.objects.campaign.id == CAMPAIGN_ID
+        assert moved.waiting is not None and moved.waiting.object_id == CAMPAIGN_ID
+        assert len(moved.charges) == 3 and moved.events_received >= SUGGEST_AFTER
+        await handle.signal(OnboardingWorkflow.bird_event, event("campaign", CAMPAIGN_ID, "APPROVED"))
+        result = await handle.result()
+    assert result.step == Step.DONE
+    assert bird.calls["create_campaign"] == 1 and bird.calls["buy_number"] == 1
+
+
+async def test_parked_in_needs_action_it_continues_as_new_and_stays_parked(small_history_env):
+    env = small_history_env
+    bird = FakeBird(vetting="APPROVED", campaign="APPROVED", connector="ok")
+    bird.set_status("brand", "REJECTED", "EIN does not match")
+    async with onboarding_worker(env.client, bird.activities()) as queue:
+        handle = await start(env.client, make_input(poll=NO_POLLS), queue)
+        blocked = await wait_for(handle, lambda s: s.step == Step.NEEDS_ACTION)
+        await flood(handle, SUGGEST_AFTER)
+        after = await wait_for(handle, lambda s: s.run >= 2)
+        await handle.terminate("test over")
+    assert blocked.blocked.reason == after.blocked.reason == f"brand {BRAND_ID} is REJECTED: EIN does not match"
+    assert after.step == Step.NEEDS_ACTION
+    assert bird.calls["get_brand"] == 1  # the reason was read once, not again by the new run
