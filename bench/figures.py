@@ -21,7 +21,7 @@ from typing import Any
 
 from temporalio.worker import Worker
 
-from bench import histories
+from bench import histories, server_metrics
 from bench.polls import margin, polls_until
 from bench.stack import BenchStack, cpu_used, finish_all, free_port, number_prefix, request_for, steady_rss
 from bird.client import BirdClient
@@ -63,11 +63,11 @@ class Sizes:
     parked: int = 1000  # parked awaiting approval, for memory (and the relay's targets)
     deliveries: int = 3000  # relay deliveries, and as many to its floor
     concurrency: int = 32  # connections the load generator keeps open
-    max_seconds: float = 120.0  # bound on each wait and each load run
+    max_seconds: float = 300.0  # bound on each wait and each load run
 
     @property
     def stock(self) -> int:
-        return max(self.onboardings, self.call_onboardings, self.parked + WARM_UP) + 1
+        return max(self.onboardings, self.call_onboardings, self.parked + WARM_UP + MEMORY_PROFILE_SIZE) + 1
 
 
 BUY_AT_ONCE = 25  # bird-docs buy-long-code-numbers.json: "You can buy up to 25 numbers at a time"
@@ -204,29 +204,31 @@ async def throughput(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any
     client = await bench.connect()
 
     names = [f"{tag}-bare-{i}" for i in range(n)]
-    cpu = bench.cpu()
+    cpu, server = bench.cpu(), bench.server_metrics()
     began = time.monotonic()
     with bench.profiling("throughput-bare", ["bare-worker"]):
         handles = await bench.start_bare(names, wait_seconds=PRODUCTION_POLL[0])
         bare_seconds = await finish_all(handles, sizes.max_seconds) - began
     bare_cpu = cpu_used(cpu, bench.cpu())
+    bare_server = server_metrics.per_workflow(server, bench.server_metrics(), n)
     bare_shapes = await histories.shapes(client, names, _bare_decision)
 
     bench.fresh_sandbox()
     before = bench.requests()
     inputs = _onboarding_inputs(bench, f"{tag}-load", n, PRODUCTION_POLL)
-    cpu = bench.cpu()
+    cpu, server = bench.cpu(), bench.server_metrics()
     with bench.profiling("throughput", ["worker", "relay", "sandbox"]):
         ids, real_seconds = await _run_onboardings(bench, inputs, sizes.max_seconds)
     real_cpu = cpu_used(cpu, bench.cpu())
+    real_server = server_metrics.per_workflow(server, bench.server_metrics(), n)
     counts = _difference(bench.requests(), before)
     real_shapes = await histories.shapes(client, ids, _approved)
     return {
         "onboardings": n,
         "bare": {"seconds": round(bare_seconds, 2), "per_second": round(n / bare_seconds, 2),
-                 "cpu_seconds": bare_cpu, "histories": histories.summary(bare_shapes)},  # fmt: skip
+                 "cpu_seconds": bare_cpu, "server": bare_server, "histories": histories.summary(bare_shapes)},  # fmt: skip
         "onboarding": {"seconds": round(real_seconds, 2), "per_second": round(n / real_seconds, 2),
-                       "cpu_seconds": real_cpu, "histories": histories.summary(real_shapes),
+                       "cpu_seconds": real_cpu, "server": real_server, "histories": histories.summary(real_shapes),
                        "bird_calls_per_onboarding": _per_onboarding(counts, n),
                        "bird_calls": round(sum(counts.values()) / n, 2)},  # fmt: skip
     }
@@ -247,6 +249,9 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
     bench.stack.kill_worker()
     bench.stack.start_worker()
     await _run_onboardings(bench, _onboarding_inputs(bench, f"{tag}-warm", WARM_UP, PRODUCTION_POLL), sizes.max_seconds)
+    # Reset without subscribing again: the brands made below announce themselves to nobody, instead
+    # of a thousand deliveries the relay could route to no onboarding yet.
+    bench.sandbox("reset", method="POST")
     pid = bench.worker_pid
     baseline = await steady_rss(pid)
 
@@ -269,6 +274,10 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
         await asyncio.sleep(0.5)
     parked_in = time.monotonic() - began
     parked = await steady_rss(pid, settle=2.0)
+    memory_profile = None
+    if bench.profile_dir is not None:
+        memory_profile = await _memory_profile(bench, tag, first=WARM_UP + n, count=min(n, MEMORY_PROFILE_SIZE),
+                                               timeout=3 * sizes.max_seconds)  # fmt: skip
     return {
         "parked": n,
         "warm_up": WARM_UP,
@@ -278,7 +287,40 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
         "per_1000_mb": round((parked - baseline) / 1e6 * 1000 / n, 1),
         "max_cached_workflows": inspect.signature(Worker).parameters["max_cached_workflows"].default,
         "brand_ids": brands,
+        **({"profile": memory_profile} if memory_profile else {}),
     }
+
+
+MEMORY_PROFILE_SIZE = 200
+MEMORY_PROFILE_QUEUE = "bench-memory-profile"
+
+
+async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int, timeout: float) -> dict[str, Any]:
+    """The product's worker in this process under tracemalloc, parking `count` more onboardings."""
+    from bench import memory_profile
+    from worker.main import build_worker
+    from worker.settings import WorkerSettings
+
+    settings = bench.bird_settings()
+    client = await bench.connect()
+    numbers, brands = await _numbers_and_brands(bench, first=first, count=count, tag=f"{tag}-mem")
+    inputs = [
+        bench.prepare(request_for(f"{tag}-mem-{i}", {"phone_number_id": numbers[i]}, {"brand_id": brands[i]}),
+                      *PARKED_POLL)  # fmt: skip
+        for i in range(count)
+    ]
+    base = bench.requests().get("get_brand", 0)
+    async with BirdClient.from_settings(settings) as bird:
+
+        def build() -> Any:
+            return build_worker(client, bird, settings, task_queue=MEMORY_PROFILE_QUEUE, settings=WorkerSettings(_env_file=None))
+
+        async def start_parked(n: int) -> None:
+            await bench.start_onboardings(inputs[:n], task_queue=MEMORY_PROFILE_QUEUE)
+
+        return await memory_profile.profile(
+            build, start_parked, lambda: bench.requests().get("get_brand", 0) - base, count, timeout
+        )
 
 
 async def _numbers_and_brands(bench: BenchStack, *, first: int, count: int, tag: str) -> tuple[list[str], list[str]]:
@@ -358,10 +400,11 @@ async def relay(bench: BenchStack, sizes: Sizes, brand_ids: list[str]) -> dict[s
 
     url = f"{bench.config.relay_url}/webhooks/bird"
     _load(bench, url, relay_warm, "relay-warm-up", sizes)
-    cpu = bench.cpu()
-    with bench.profiling("relay", ["relay", "worker"]):
+    cpu, server = bench.cpu(), bench.server_metrics()
+    with bench.profiling("relay", ["relay", "worker", "sandbox"]):
         relay_result = _load(bench, url, relay_run, "relay", sizes)
     relay_result["cpu_seconds"] = cpu_used(cpu, bench.cpu())
+    relay_result["server"] = server_metrics.per_workflow(server, bench.server_metrics(), len(relay_run))
 
     floor_ok = floor_result["outcomes"].get("200", 0)
     relay_ok = relay_result["outcomes"].get("200 signalled", 0)

@@ -142,6 +142,11 @@ def _details(r: dict[str, Any]) -> list[str]:
             "",
             _cpu_table([("bare workflow", b), ("onboarding", o)]),
             "",
+            "The Temporal server's own metrics for each run, per workflow: frontend calls served, persistence "
+            "(SQLite) calls made and the time they took, and the persistence operations that took the most:",
+            "",
+            _server_table([("bare workflow", b["server"]), ("onboarding", o["server"])]),
+            "",
             f"Bird calls per onboarding with {t['onboardings']} onboardings in one workspace: {o['bird_calls']:g} "
             "(the list-before-create reads grow with the workspace: one page per 99 objects).",
             "",
@@ -198,6 +203,10 @@ def _details(r: dict[str, Any]) -> list[str]:
             "CPU seconds of the stack's processes during the relay's run:",
             "",
             _cpu_table([("relay run", rl["relay"])]),
+            "",
+            "The Temporal server's metrics for the relay's run, per delivery:",
+            "",
+            _server_table([("relay run", rl["relay"]["server"])]),
         ]  # fmt: skip
     if m := r.get("memory"):
         out += [
@@ -208,6 +217,17 @@ def _details(r: dict[str, Any]) -> list[str]:
             f"({m['parked_rss_mb']:g} MB): {m['per_1000_mb']:g} MB per 1,000 (MB = 10^6 bytes). The worker caches "
             f"up to {m['max_cached_workflows']} workflows (the SDK's default).",
         ]  # fmt: skip
+        if prof := m.get("profile"):
+            out += [
+                "",
+                f"Memory profile (tracemalloc, the product's worker built in the bench process, {prof['parked']} more "
+                f"parked): {prof['per_1000_mb']:g} MB per 1,000 still allocated, by the code that allocated it "
+                "(MB per 1,000 parked):",
+                "",
+                _table(prof["by_file"], ["file", "MB per 1,000"]),
+                "",
+                _table(prof["by_line"], ["line", "MB per 1,000"]),
+            ]
     return out
 
 
@@ -220,6 +240,14 @@ def _cpu_table(runs: list[tuple[str, dict[str, Any]]]) -> str:
     rows = [[label, run["seconds"], *(run.get("cpu_seconds", {}).get(n, "") for n in names),
              round(sum(run.get("cpu_seconds", {}).values()), 2)] for label, run in runs]  # fmt: skip
     return _table(rows, ["run", "seconds", *names, "all"])
+
+
+def _server_table(runs: list[tuple[str, dict[str, Any]]], top: int = 6) -> str:
+    rows = []
+    for label, m in runs:
+        costly = "; ".join(f"{p['operation']} {p['calls']:g}× {p['ms']:g} ms" for p in m["persistence"][:top])
+        rows.append([label, m["frontend_calls"], m["persistence_calls"], m["persistence_ms"], costly])
+    return _table(rows, ["run", "frontend calls", "persistence calls", "persistence ms", "costliest persistence operations"])
 
 
 def _first_polls(d: dict[str, Any]) -> list[float]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from bench import profiles
+from bench import profiles, server_metrics
 from bench.bare_workflow import BARE_TASK_QUEUE
 from bird.config import BirdSettings
 from starter.connection import TemporalSettings, connect
@@ -85,6 +85,7 @@ class BenchStack:
             relay_port=free_port(),
             sandbox_delay=0.0,
             sandbox_config=sandbox_config,
+            temporal_metrics_port=free_port(),
         )
         self.stack = LocalStack(self.config)
         self.bare_worker: Child | None = None
@@ -136,6 +137,12 @@ class BenchStack:
         pids = {c.name: c.process.pid for c in self.stack.supervisor.children if c.name in processes and c.alive()}
         return profiles.recording(self.profile_dir, name, pids)
 
+    def server_metrics(self) -> server_metrics.Sample:
+        # The server reports its counters to Prometheus on an interval (about a second): wait one out,
+        # so that what a run just did is counted in the reading after it and not in the next one.
+        time.sleep(server_metrics.REPORT_INTERVAL)
+        return server_metrics.scrape(f"http://127.0.0.1:{self.config.temporal_metrics_port}/metrics")
+
     def cpu(self) -> dict[str, float]:
         """CPU seconds (user + system) each process of the stack has used so far."""
         return {child.name: cpu_seconds(child.process.pid) for child in self.stack.supervisor.children if child.alive()}
@@ -182,14 +189,15 @@ class BenchStack:
         poll = StartSettings(_env_file=None, tendlc_poll_min_seconds=poll_min, tendlc_poll_max_seconds=poll_max)
         return prepare(str(path), self.bird_settings(), poll)
 
-    async def start_onboardings(self, inputs: list[Any]) -> list[WorkflowHandle]:
+    async def start_onboardings(self, inputs: list[Any], task_queue: str | None = None) -> list[WorkflowHandle]:
         """Start every onboarding through the starter's `start`, all at once."""
         client = await self.connect()
         gate = asyncio.Semaphore(START_PARALLEL)
+        queue = task_queue or self.config.task_queue
 
         async def one(input: Any) -> WorkflowHandle:
             async with gate:
-                code, handle = await start(client, input, task_queue=self.config.task_queue, out=io.StringIO())
+                code, handle = await start(client, input, task_queue=queue, out=io.StringIO())
             if handle is None:
                 raise RuntimeError(f"{workflow_id_for(input.onboarding_id)} was not started (exit {code})")
             return handle

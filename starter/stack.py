@@ -48,6 +48,7 @@ class StackConfig:
     sandbox_port: int = 8787
     relay_port: int = 8788
     worker_metrics_port: int | None = None
+    temporal_metrics_port: int | None = None  # the dev server's Prometheus metrics (the benchmarks read them)
     sandbox_delay: float | None = None  # every review/linking delay; None: the sandbox's demo defaults
     sandbox_config: Path | None = None  # a JSON file of SandboxConfig fields
     poll_min_seconds: float = 2.0
@@ -110,6 +111,8 @@ class LocalStack:
             ports["Temporal UI"] = c.ui_port
         if c.worker_metrics_port:
             ports["worker metrics"] = c.worker_metrics_port
+        if c.temporal_metrics_port:
+            ports["Temporal metrics"] = c.temporal_metrics_port
         require_free_ports(ports)
         self.home.mkdir(parents=True, exist_ok=True)
         db = self.home / "temporal.db"
@@ -119,7 +122,7 @@ class LocalStack:
         try:
             self.supervisor.start(
                 "temporal",
-                dev_server_argv(db_file=db, port=c.temporal_port, ui_port=c.ui_port),
+                dev_server_argv(db_file=db, port=c.temporal_port, ui_port=c.ui_port, metrics_port=c.temporal_metrics_port),
                 ready=lambda: port_in_use(c.temporal_port) and (not c.ui_port or port_in_use(c.ui_port)),
             )
             self.supervisor.start(

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         BirdEvent,
         Step,
     )
+    from workflows import metrics
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.options import BIRD_CALL, BIRD_CREATE
     from workflows.state import (
@@ -441,7 +442,12 @@ class OnboardingWorkflow:
         self._index()
 
     def _finish(self, step: Step, note: str = "") -> None:
+        closed_before = {id(r) for r in self.state.steps if r.ended_at is not None}
         self.state.finish(step, workflow.now(), note=note)
+        for record in self.state.steps:
+            if record.step == step and record.ended_at is not None and id(record) not in closed_before:
+                seconds = (record.ended_at - record.started_at).total_seconds()
+                metrics.step_finished(step, record.outcome or "done", seconds)
 
     def _index(self) -> None:
         """Keep the search attributes current: the step, and every id the relay routes events by."""
