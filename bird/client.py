@@ -6,7 +6,7 @@ the caller's decision (Temporal's retry policies), informed by the exception typ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
@@ -57,10 +57,14 @@ class BirdClient:
         readiness_path: str = DEFAULT_READINESS_PATH,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        observer: Callable[[str, str], None] | None = None,
     ) -> None:
+        """`observer(operation, outcome)` hears of every call: the HTTP status as text, or
+        "network_error" (the worker counts them as metrics)."""
         if not access_key:
             raise ValueError("a Bird access key is required (BIRD_ACCESS_KEY)")
         self._readiness_path = readiness_path
+        self._observer = observer
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={
@@ -216,7 +220,9 @@ class BirdClient:
         try:
             response = await self._http.request(method, path, json=json_body, params=params)
         except httpx.TransportError as exc:
+            self._observe(operation, "network_error")
             raise error_for_transport(exc, operation) from None
+        self._observe(operation, str(response.status_code))
         if response.is_error:
             raise error_for_response(response, operation)
         if not response.content:
@@ -230,6 +236,10 @@ class BirdClient:
                 status=response.status_code,
                 operation=operation,
             ) from None
+
+    def _observe(self, operation: str, outcome: str) -> None:
+        if self._observer is not None:
+            self._observer(operation, outcome)
 
     async def _pages(
         self, operation: str, path: str, model: type[M], params: dict[str, Any] | None = None

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
 
 from workflows.contract import DEFAULT_TASK_QUEUE
 
@@ -37,7 +38,7 @@ class TemporalSettings(BaseSettings):
         return f"{self.temporal_ui_url.rstrip('/')}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
 
 
-async def connect(settings: TemporalSettings | None = None) -> Client:
+async def connect(settings: TemporalSettings | None = None, *, runtime: Runtime | None = None) -> Client:
     settings = settings or TemporalSettings()
     return await Client.connect(
         settings.temporal_address,
@@ -45,4 +46,5 @@ async def connect(settings: TemporalSettings | None = None) -> Client:
         api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
         tls=settings.tls(),
         data_converter=pydantic_data_converter,
+        runtime=runtime,
     )

@@ -21,6 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-concurrent-workflow-tasks", type=int, help="default: TENDLC_MAX_CONCURRENT_WORKFLOW_TASKS or 50"
     )
+    parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port (TENDLC_METRICS_PORT)")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -32,6 +33,7 @@ def settings_from(args: argparse.Namespace) -> tuple[TemporalSettings, BirdSetti
     overrides = {
         "tendlc_max_concurrent_activities": args.max_concurrent_activities,
         "tendlc_max_concurrent_workflow_tasks": args.max_concurrent_workflow_tasks,
+        "tendlc_metrics_port": args.metrics_port,
     }
     worker = WorkerSettings.model_validate({**worker.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
     return temporal, bird, worker

@@ -7,20 +7,23 @@ lives only in that client's headers: activities receive ids and bodies, never cr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities import onboarding_activities
 from bird.client import BirdClient
 from bird.config import BirdSettings
 from starter.connection import TemporalSettings, connect
+from worker.metrics import bird_call_counter, export_step_counts, prometheus_runtime
 from worker.settings import WorkerSettings
 from workflows.onboarding import OnboardingWorkflow
 
@@ -55,12 +58,12 @@ def build_worker(
     )
 
 
-async def connect_until(temporal: TemporalSettings, stop: asyncio.Event) -> Client | None:
+async def connect_until(temporal: TemporalSettings, stop: asyncio.Event, runtime: Runtime | None = None) -> Client | None:
     """Connect, retrying while Temporal is not up yet (a compose stack starts in any order)."""
     delay = 1.0
     while not stop.is_set():
         try:
-            return await connect(temporal)
+            return await connect(temporal, runtime=runtime)
         except Exception as exc:  # noqa: BLE001 - any connection failure means "try again"
             log.warning("Temporal at %s not reachable (%s); retrying in %.0fs", temporal.temporal_address, type(exc).__name__, delay)
             try:
@@ -69,6 +72,23 @@ async def connect_until(temporal: TemporalSettings, stop: asyncio.Event) -> Clie
                 pass
             delay = min(delay * 2, 15.0)
     return None
+
+
+@contextlib.asynccontextmanager
+async def _exporting(
+    client: Client, runtime: Runtime | None, settings: WorkerSettings, stop: asyncio.Event
+) -> AsyncIterator[None]:
+    """While the worker runs, keep the per-step gauge current (only when metrics are on)."""
+    if runtime is None:
+        yield
+        return
+    task = asyncio.create_task(export_step_counts(client, runtime, interval=settings.tendlc_metrics_interval_seconds, stop=stop))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def serve(
@@ -86,12 +106,17 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        client = await connect_until(temporal, stop)
+        runtime, observer = None, None
+        if settings.tendlc_metrics_port:
+            runtime = prometheus_runtime(settings.tendlc_metrics_port, settings.tendlc_metrics_host)
+            observer = bird_call_counter(runtime)
+            log.info("metrics on http://%s:%d/metrics", settings.tendlc_metrics_host, settings.tendlc_metrics_port)
+        client = await connect_until(temporal, stop, runtime)
         if client is None:
             return
-        async with BirdClient.from_settings(bird_settings) as bird:
+        async with BirdClient.from_settings(bird_settings, observer=observer) as bird:
             worker = build_worker(client, bird, bird_settings, task_queue=temporal.tendlc_task_queue, settings=settings)
-            async with worker:
+            async with worker, _exporting(client, runtime, settings, stop):
                 log.info(
                     "worker started: task_queue=%s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
                     temporal.tendlc_task_queue, temporal.temporal_namespace, temporal.temporal_address,

@@ -18,3 +18,7 @@ class WorkerSettings(BaseSettings):
     # A workflow's next task goes first to the worker that has it cached; if that worker died
     # without saying so (a crash, SIGKILL), the task waits this long before another worker may take it.
     tendlc_sticky_schedule_to_start_seconds: float = Field(default=10.0, gt=0)
+    # Prometheus metrics (the SDK's and ours) at http://<host>:<port>/metrics; off when unset.
+    tendlc_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    tendlc_metrics_host: str = "0.0.0.0"
+    tendlc_metrics_interval_seconds: float = Field(default=15.0, gt=0)

@@ -197,3 +197,21 @@ async def test_an_empty_2xx_body_is_an_empty_model_not_a_crash():
     rec = Recorder(httpx.Response(200))
     readiness = await client_for(rec).get_connector_readiness(WS, UUID)
     assert readiness.use_case_check() is None and not readiness.ready
+
+
+async def test_the_observer_hears_every_call_with_its_outcome():
+    heard: list[tuple[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/boom"):
+            raise httpx.ConnectError("refused")
+        return httpx.Response(404 if "missing" in request.url.path else 200, json={"id": "x"})
+
+    client = BirdClient("k", base_url="https://bird.test", transport=httpx.MockTransport(answer),
+                        observer=lambda op, outcome: heard.append((op, outcome)))  # fmt: skip
+    await client.get_brand(WS, BRAND)
+    with pytest.raises(Exception):
+        await client.get_brand(WS, "missing")
+    with pytest.raises(Exception):
+        await client.get_brand(WS, "boom")
+    assert heard == [("get_brand", "200"), ("get_brand", "404"), ("get_brand", "network_error")]
