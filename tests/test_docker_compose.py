@@ -19,8 +19,9 @@ DESIGN_ENV = {
     "TEMPORAL_TLS_KEY", "BIRD_API_BASE_URL", "BIRD_ACCESS_KEY", "BIRD_WORKSPACE_ID", "BIRD_ORGANIZATION_ID",
     "BIRD_SIGNING_KEY", "RELAY_PUBLIC_URL", "BIRD_READINESS_PATH", "TENDLC_POLL_MIN_SECONDS",
     "TENDLC_POLL_MAX_SECONDS",
-    # ours beyond DESIGN.md: the UI link the CLI prints
-    "TEMPORAL_UI_URL",
+    # ours beyond DESIGN.md, each documented in the README: the UI link the CLI prints, and the
+    # relay's extra keys for rotation
+    "TEMPORAL_UI_URL", "RELAY_SIGNING_KEYS",
 }  # fmt: skip
 
 
