@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import timedelta
 
 from temporalio.worker import Worker
 
@@ -31,6 +32,9 @@ async def serve() -> None:
         activities=[bare_step],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
+        # the rest as worker/main.py's build_worker sets them
+        graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.tendlc_sticky_schedule_to_start_seconds),
     )
     async with worker:
         log.info(

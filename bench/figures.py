@@ -291,7 +291,7 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
     }
 
 
-MEMORY_PROFILE_SIZE = 200
+MEMORY_PROFILE_SIZE = 100  # tracemalloc slows the worker ~10×: a hundred park within minutes
 MEMORY_PROFILE_QUEUE = "bench-memory-profile"
 
 

@@ -51,8 +51,21 @@ def temporal_cli_version() -> str:
         return f"unknown ({type(exc).__name__})"
 
 
+def source(root: Path) -> str:
+    """The commit measured, and whether the tree had changes on top of it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        changes = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if commit.returncode != 0:
+        return "unknown"
+    return commit.stdout.strip() + (" with uncommitted changes" if changes.stdout.strip() else "")
+
+
 def describe(argv: list[str]) -> dict[str, Any]:
     return {
+        "source": source(Path(__file__).resolve().parent.parent),
         "cores": os.cpu_count(),
         "memory_gib": memory_gib(),
         "cpu_model": _first("/proc/cpuinfo", "model name"),

@@ -94,7 +94,7 @@ def markdown(r: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"Produced by `{m['command']}` (from the repository root; `make bench` runs the same with the "
-        f"default sizes) on {r['finished_at']}, in {r['seconds']:.0f} s.",
+        f"default sizes) on {r['finished_at']}, in {r['seconds']:.0f} s, measuring commit {m.get('source', 'unknown')}.",
         "",
         f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, {m['os']}. "
         f"Python {m['python']}, temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}. "

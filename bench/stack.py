@@ -28,7 +28,8 @@ from starter.stack import LocalStack, StackConfig
 from starter.start import StartSettings, prepare, start
 from workflows.contract import workflow_id_for
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "onboarding.json"
 NUMBERS_PER_AREA_CODE = 100  # the sandbox's upper bound
 START_PARALLEL = 100  # start RPCs in flight at once: "all at once" without a thousand open streams
 
@@ -96,6 +97,9 @@ class BenchStack:
     # -- processes ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        # Every process runs this source tree (the one `python -m bench` was started from), even
+        # where the package is installed in editable mode from another checkout.
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         self.stack.start()
         self.bare_worker = self.start_child(
             "bare-worker", [sys.executable, "-m", "bench.bare_worker"], ready_log="worker started"
@@ -121,9 +125,7 @@ class BenchStack:
                 return port_in_use(ready_port)
             return ready_log is not None and log.exists() and ready_log in log.read_text(errors="replace")
 
-        root = str(Path(__file__).resolve().parent.parent)
-        env = {**self.env(), "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        return self.stack.supervisor.start(name, argv, env=env, cwd=self.stack.home, ready=ready)
+        return self.stack.supervisor.start(name, argv, env=self.env(), cwd=self.stack.home, ready=ready)
 
     def stop_child(self, child: Child) -> None:
         from starter.processes import stop
