@@ -26,8 +26,10 @@ test-slow: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/tendlc demo $(if $(KEEP),--keep,)
 
+# PROFILE=1: also sample the processes with py-spy; results and profiles go to bench/profiles/
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(if $(PROFILE),$(BIN)/python -m pip install --quiet 'py-spy>=0.4',)
+	$(BIN)/python -m bench $(if $(PROFILE),--profile bench/profiles --out bench/profiles,)
 
 # docs/ui.png, with `make demo KEEP=1` running; needs Debian's chromium (apt-get install chromium)
 screenshot: $(STAMP)

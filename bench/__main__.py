@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -100,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         "shared_note": "the machine was shared (other work was running when the run started)" if shared else "",
         **results,
     }
-    notes = OUT_DIR / "NOTES.md"
-    if notes.exists():
-        out["notes"] = f"See [NOTES.md](NOTES.md): what the profiles show costs the difference."
+    notes = os.path.relpath(OUT_DIR / "NOTES.md", args.out.resolve())
+    out["notes"] = (f"Every missed target above is taken apart in [NOTES.md]({notes}): what costs the difference, "
+                    "from the process CPU, the server's metrics and the profiles (`python -m bench --profile DIR`).")
     if args.profile is not None:
         out["profiled"] = "profiled run: py-spy sampled the processes, figures are perturbed by it"
         found = profiles.summaries(args.profile)

@@ -113,7 +113,7 @@ def markdown(r: dict[str, Any]) -> str:
         ),
     ]
     parts += _details(r)
-    if r.get("notes"):
+    if r.get("notes") and not all(f["met"] for f in r["figures"]):
         parts += ["", "## Where a target is missed", "", r["notes"]]
     return "\n".join(parts) + "\n"
 
