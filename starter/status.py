@@ -129,6 +129,15 @@ def show(status: OnboardingStatus, state: str, url: str, console: Console) -> No
         console.print()
         console.print(charges)
 
+    if status.actions:
+        actions = Table(title="actions", title_justify="left", show_edge=False)
+        for column in ("at (UTC)", "action", "what was done"):
+            actions.add_column(column)
+        for action in status.actions:
+            actions.add_row(_when(action.at), action.action, action.note)
+        console.print()
+        console.print(actions)
+
     if status.last_error is not None:
         e = status.last_error
         console.print(f"\n[red]last error[/] at {_when(e.at)} in {e.step.value} ({e.operation}): {e.message}")

@@ -13,7 +13,9 @@ status, and waits for a person; `blocked` is the one thing a person's action has
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -21,8 +23,15 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.base import IN_PROGRESS, ObjectRef
-    from activities.brands import BrandActivities, BrandQuery, CreateBrandInput, CreateVettingInput, VettingQuery
-    from activities.campaigns import CampaignActivities, CampaignQuery, CreateCampaignInput
+    from activities.brands import (
+        BrandActivities,
+        BrandQuery,
+        CreateBrandInput,
+        CreateVettingInput,
+        UpdateBrandInput,
+        VettingQuery,
+    )
+    from activities.campaigns import CampaignActivities, CampaignQuery, CreateCampaignInput, PatchCampaignInput
     from activities.connectors import ConnectorActivities, ConnectorQuery, ConnectorRef, InstallConnectorInput
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from workflows.contract import (
@@ -38,6 +47,22 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import metrics
     from workflows.inputs import OnboardingInput, OnboardingResult
+    from workflows.operator import (
+        ActionResult,
+        CancelOnboarding,
+        CreateGate,
+        ResubmitBrand,
+        ResubmitCampaign,
+        action_failed,
+        cancelled_call,
+        check_cancel,
+        forget,
+        mark_cancelled,
+        plan_brand_resubmission,
+        plan_campaign_resubmission,
+        replaced_ids,
+        still_billed,
+    )
     from workflows.options import BIRD_CALL, BIRD_CREATE
     from workflows.state import (
         APPROVED,
@@ -46,6 +71,8 @@ with workflow.unsafe.imports_passed_through():
         Kind,
         OnboardingState,
         OnboardingStatus,
+        OperatorAction,
+        StepRecord,
         Waiting,
         parse_time,
     )
@@ -70,6 +97,8 @@ POLL = {
     Kind.CAMPAIGN: CampaignActivities.poll_campaign,
 }
 READY_CHANNEL_STATUS = "active"  # channels/channel.updated
+# How long a cancel lets a billable create in flight finish (one attempt may take five minutes).
+CREATE_GRACE = timedelta(minutes=10)
 
 
 @workflow.defn
@@ -85,9 +114,25 @@ class OnboardingWorkflow:
         )
         self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new)
         self._indexed: dict[str, str] = {}
+        self._lock = asyncio.Lock()  # one person's action at a time; each may await Bird
+        self._creates = CreateGate()
+        self._cancelling: str | None = None
+        self._steps: asyncio.Task[None] | None = None
 
     @workflow.run
     async def run(self, input: OnboardingInput) -> OnboardingResult:
+        # The steps run as a task of their own, so that a person's `cancel` can stop them wherever
+        # they are waiting.
+        self._steps = asyncio.create_task(self._onboard())
+        try:
+            await self._steps
+        except asyncio.CancelledError:
+            if self._cancelling is None:
+                raise  # Temporal's own cancellation of the workflow, not a person's `cancel`
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return OnboardingResult.from_state(self.state)
+
+    async def _onboard(self) -> None:
         self._index()
         await self._buy_number()
         await self._register_brand()
@@ -103,8 +148,6 @@ class OnboardingWorkflow:
         await self._await_ready()
         self._enter(Step.DONE)
         self._finish(Step.DONE)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return OnboardingResult.from_state(self.state)
 
     # -- what the outside world sees ------------------------------------------------------------
 
@@ -117,6 +160,143 @@ class OnboardingWorkflow:
     @workflow.query
     def status(self) -> OnboardingStatus:
         return self.state.status(workflow.info().get_current_history_length())
+
+    # -- a person's actions (Updates; their checks and results: workflows/operator.py) --------------
+
+    @workflow.update
+    async def resubmit_campaign(self, req: ResubmitCampaign) -> ActionResult:
+        """Correct the campaign Bird refused: a DECLINED one is resubmitted (PATCH); any other needs
+        a new campaign, created only with `confirm_new_fee`; a create Bird refused is tried again."""
+        async with self._lock:
+            plan = plan_campaign_resubmission(self.state, self._input, req, cancelling=self._cancelling is not None)
+            o, ws = self.state.objects, self._input.workspace_id
+            fields = ", ".join(plan.changes) or "no field changed"
+            if plan.how == "retry":
+                self._input.campaign = plan.body
+                done = f"campaign corrected ({fields}); the create is tried again"
+                return self._resume("resubmit_campaign", Step.CREATE_CAMPAIGN, Kind.CAMPAIGN, None, done)
+            if plan.how == "patch":
+                patch = PatchCampaignInput(
+                    workspace_id=ws, brand_id=o.brand.id or "", campaign_id=plan.campaign_id or "", body=plan.changes
+                )
+                ref = await self._act("resubmit the campaign", CampaignActivities.patch_campaign, patch)
+                self._input.campaign = plan.body
+                self._resubmitted(Kind.CAMPAIGN, ref)
+                done = f"campaign {ref.id} corrected ({fields}) and resubmitted"
+                return self._resume("resubmit_campaign", Step.AWAIT_CAMPAIGN, Kind.CAMPAIGN, ref.id, done)
+            old_id, old_status = o.campaign.id, o.campaign.status
+            create = CreateCampaignInput(
+                workspace_id=ws,
+                brand_id=o.brand.id or "",
+                body=plan.body,
+                exclude_ids=[*replaced_ids(self.state, Kind.CAMPAIGN), old_id or ""],
+            )
+            ref = await self._act("create a new campaign", CampaignActivities.create_campaign, create)
+            self._input.campaign = plan.body
+            forget(o.campaign)
+            self._record_created(Kind.CAMPAIGN, ref)  # charged, and indexed under BirdCampaignId
+            done = f"new campaign {ref.id} ({fields}) in place of {old_status} campaign {old_id}, which stays billed"
+            now = workflow.now()
+            self.state.steps.append(
+                StepRecord(step=Step.CREATE_CAMPAIGN, started_at=now, ended_at=now, outcome="done", note=done)
+            )
+            return self._resume("resubmit_campaign", Step.AWAIT_CAMPAIGN, Kind.CAMPAIGN, ref.id, done, old_id)
+
+    @resubmit_campaign.validator
+    def _resubmit_campaign_fits(self, req: ResubmitCampaign) -> None:
+        plan_campaign_resubmission(self.state, self._input, req, cancelling=self._cancelling is not None)
+
+    @workflow.update
+    async def resubmit_brand(self, req: ResubmitBrand) -> ActionResult:
+        """Correct a FAILED or REJECTED brand and send it to TCR again ("Update a brand"); a
+        registration Bird refused is tried again with the corrected body."""
+        async with self._lock:
+            plan = plan_brand_resubmission(self.state, self._input, req, cancelling=self._cancelling is not None)
+            fields = ", ".join(plan.changes) or "no field changed"
+            if plan.how == "retry":
+                self._input.brand = plan.body
+                done = f"brand corrected ({fields}); the registration is tried again"
+                return self._resume("resubmit_brand", Step.REGISTER_BRAND, Kind.BRAND, None, done)
+            update = UpdateBrandInput(
+                workspace_id=self._input.workspace_id, brand_id=plan.brand_id or "", body=plan.changes
+            )
+            ref = await self._act("resubmit the brand", BrandActivities.update_brand, update)
+            if plan.body is not None:
+                self._input.brand = plan.body
+            self._resubmitted(Kind.BRAND, ref)
+            done = f"brand {ref.id} corrected ({fields}) and sent to TCR again"
+            return self._resume("resubmit_brand", Step.AWAIT_BRAND, Kind.BRAND, ref.id, done)
+
+    @resubmit_brand.validator
+    def _resubmit_brand_fits(self, req: ResubmitBrand) -> None:
+        plan_brand_resubmission(self.state, self._input, req, cancelling=self._cancelling is not None)
+
+    @workflow.update
+    async def cancel(self, req: CancelOnboarding) -> ActionResult:
+        """Stop wherever the onboarding is (waiting, parked in NEEDS_ACTION, between steps) and end
+        CANCELLED, listing what stays billed. A billable create in flight is let finish first, so
+        that what it bought is known and listed; no new one starts."""
+        async with self._lock:
+            check_cancel(self.state, req, cancelling=self._cancelling is not None)
+            reason = self._cancelling = req.reason.strip()
+            self._creates.closed = True
+            notes: list[str] = []
+            try:
+                await workflow.wait_condition(
+                    lambda: not self._creates.in_flight, timeout=CREATE_GRACE, timeout_summary="cancel: a create finishing"
+                )
+            except asyncio.TimeoutError:
+                notes.append(
+                    f"{', '.join(self._creates.in_flight)} was still running: it may have created (and billed) an "
+                    "object this onboarding never learned of; look for it in Bird"
+                )
+            await workflow.wait_condition(lambda: self._steps is not None)
+            steps = self._steps
+            assert steps is not None
+            steps.cancel()
+            await workflow.wait([steps])
+            mark_cancelled(self.state, reason, workflow.now())
+            self._index()
+            return ActionResult(
+                action="cancel",
+                done=f"cancelled: {reason}",
+                step=Step.CANCELLED,
+                still_billed=still_billed(self.state.charges),
+                notes=notes,
+            )
+
+    @cancel.validator
+    def _cancel_fits(self, req: CancelOnboarding) -> None:
+        check_cancel(self.state, req, cancelling=self._cancelling is not None)
+
+    async def _act(self, what: str, activity: Callable[..., Awaitable[T]], arg: Any) -> T:
+        """A Bird call for a person's action. Resubmissions and creates may be billed: BIRD_CREATE,
+        and the activities look before they send. If Bird refuses, the Update fails with Bird's
+        words and the onboarding stays where it was."""
+        try:
+            return await workflow.execute_activity_method(activity, arg, **BIRD_CREATE)
+        except ActivityError as err:
+            raise action_failed(f"Bird refused to {what}", err) from None
+
+    def _resubmitted(self, kind: Kind, ref: ObjectRef) -> None:
+        # Back under review: `observe` would take that for a stale report and keep the rejection.
+        obj = self.state.objects.get(kind)
+        obj.status, obj.status_at, obj.reason, obj.seen_at = ref.status, parse_time(ref.updated_at), None, workflow.now()
+
+    def _resume(
+        self, action: str, step: Step, kind: Kind, object_id: str | None, done: str, replaced_id: str | None = None
+    ) -> ActionResult:
+        """Record a person's action, clear the blocker and go on at `step` (the parked step wakes)."""
+        now = workflow.now()
+        self.state.actions.append(
+            OperatorAction(
+                action=action, at=now, step=step, kind=kind, object_id=object_id, replaced_id=replaced_id, note=done
+            )
+        )
+        self.state.blocked = None
+        self._enter(step)
+        self.state.steps[-1].note = done  # the timeline says why the step runs again
+        return ActionResult(action=action, done=done, step=step, object_id=object_id, replaced_id=replaced_id)
 
     # -- the steps --------------------------------------------------------------------------------
 
@@ -272,8 +452,10 @@ class OnboardingWorkflow:
         obj = self.state.objects.get(kind)
         try:
             self._observe(kind, await workflow.execute_activity_method(GET[kind], self._query(kind), **BIRD_CALL))
-        except ActivityError:
-            pass  # the status alone still says what happened; the reason stays unknown
+        except ActivityError as err:
+            if cancelled_call(err):
+                raise asyncio.CancelledError() from None
+            # otherwise the status alone still says what happened; the reason stays unknown
         if not self._decided(kind) or obj.status == APPROVED:
             return  # it moved on while we looked
         reason = obj.reason or "Bird gave no reason"
@@ -343,7 +525,13 @@ class OnboardingWorkflow:
     ) -> T:
         """One Bird call for `step`, its argument built afresh each time (a person may have changed
         what it is built from); if Bird refuses it, stop in NEEDS_ACTION and try again once unblocked."""
-        return await self._guarded(step, lambda: workflow.execute_activity_method(activity, arg(), **options))
+
+        def attempt() -> Awaitable[T]:
+            return workflow.execute_activity_method(activity, arg(), **options)
+
+        if options is BIRD_CREATE:  # billable: a cancel waits for it (operator.CreateGate)
+            return await self._guarded(step, lambda: self._creates.run(activity.__name__, attempt))
+        return await self._guarded(step, attempt)
 
     async def _guarded(self, step: Step, attempt: Callable[[], Awaitable[T]]) -> T:
         while True:
@@ -351,6 +539,8 @@ class OnboardingWorkflow:
                 try:
                     return await attempt()
                 except ActivityError as err:
+                    if cancelled_call(err):
+                        raise asyncio.CancelledError() from None
                     self._block_on_failure(step, err)
             await self._park()
 

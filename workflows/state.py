@@ -156,6 +156,19 @@ class Blocker(BaseModel):
     status: str | None = None
     reason: str
     since: datetime
+    deadline_at: datetime | None = None  # set when the wait ran out, rather than Bird refusing
+
+
+class OperatorAction(BaseModel):
+    """What a person did through an Update (workflows/operator.py), kept in the status history."""
+
+    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline
+    at: datetime
+    step: Step  # where the onboarding went on from
+    kind: Kind | None = None
+    object_id: str | None = None
+    replaced_id: str | None = None  # a new campaign: the one it replaces (still billed)
+    note: str = ""
 
 
 class StepRecord(BaseModel):
@@ -200,6 +213,7 @@ class OnboardingStatus(BaseModel):
     last_error: ErrorInfo | None = None
     steps: list[StepRecord] = Field(default_factory=list)
     warnings: list[PreflightWarning] = Field(default_factory=list)
+    actions: list[OperatorAction] = Field(default_factory=list)
     events_received: int = 0
     events_applied: int = 0
     last_event_at: datetime | None = None

@@ -8,6 +8,7 @@ possibly skipped, time) after the object was created, and reads what was called 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -44,6 +45,14 @@ class FakeBird:
         self.failures: dict[str, ApplicationError] = {}
         self._decisions: dict[str, tuple[str, timedelta, str | None]] = {}
         self._created_at: dict[str, datetime] = {}
+        # activity name -> an event the activity waits for before answering (see `hold`)
+        self._held: dict[str, asyncio.Event] = {}
+
+    def hold(self, name: str) -> asyncio.Event:
+        """Make the activity `name` wait, once entered, until the returned event is set: a call
+        in flight for as long as the test wants."""
+        self._held[name] = asyncio.Event()
+        return self._held[name]
 
     def decide(self, kind: str, status: str, *, after: timedelta, reason: str | None = None) -> None:
         """Bird decides `status` for `kind` once `after` has passed since the object was created."""
@@ -76,8 +85,10 @@ class FakeBird:
             created=created,
         )
 
-    def _enter(self, name: str) -> None:
+    async def _enter(self, name: str) -> None:
         self.calls[name] += 1
+        if name in self._held:
+            await self._held[name].wait()
         if name in self.failures:
             raise self.failures[name]
 
@@ -103,72 +114,72 @@ class FakeBird:
 
         @activity.defn(name="choose_number")
         async def choose_number(req: ChooseNumberInput) -> NumberChoice:
-            bird._enter("choose_number")
+            await bird._enter("choose_number")
             return NumberChoice(stock_item_id="77777777-7777-4777-8777-777777777777", number_string="+14155550123", monthly_price=1.15, currency="USD")
 
         @activity.defn(name="buy_number")
         async def buy_number(req: BuyNumberInput) -> NumberRef:
-            bird._enter("buy_number")
+            await bird._enter("buy_number")
             return NumberRef(id=NUMBER_ID, number_string=req.number_string)
 
         @activity.defn(name="create_brand")
         async def create_brand(req: CreateBrandInput) -> ObjectRef:
-            bird._enter("create_brand")
+            await bird._enter("create_brand")
             return bird._ref("brand", BRAND_ID)
 
         @activity.defn(name="get_brand")
         async def get_brand(req: BrandQuery) -> ObjectRef:
-            bird._enter("get_brand")
+            await bird._enter("get_brand")
             return bird._ref("brand", req.brand_id)
 
         @activity.defn(name="poll_brand")
         async def poll_brand(req: BrandQuery) -> ObjectRef:
-            bird._enter("poll_brand")
+            await bird._enter("poll_brand")
             return bird._poll("brand", req.brand_id)
 
         @activity.defn(name="create_vetting")
         async def create_vetting(req: CreateVettingInput) -> ObjectRef:
-            bird._enter("create_vetting")
+            await bird._enter("create_vetting")
             return bird._ref("vetting", VETTING_ID)
 
         @activity.defn(name="get_vetting")
         async def get_vetting(req: VettingQuery) -> ObjectRef:
-            bird._enter("get_vetting")
+            await bird._enter("get_vetting")
             return bird._ref("vetting", req.vetting_id)
 
         @activity.defn(name="poll_vetting")
         async def poll_vetting(req: VettingQuery) -> ObjectRef:
-            bird._enter("poll_vetting")
+            await bird._enter("poll_vetting")
             return bird._poll("vetting", req.vetting_id)
 
         @activity.defn(name="create_campaign")
         async def create_campaign(req: CreateCampaignInput) -> ObjectRef:
-            bird._enter("create_campaign")
+            await bird._enter("create_campaign")
             return bird._ref("campaign", CAMPAIGN_ID)
 
         @activity.defn(name="get_campaign")
         async def get_campaign(req: CampaignQuery) -> ObjectRef:
-            bird._enter("get_campaign")
+            await bird._enter("get_campaign")
             return bird._ref("campaign", req.campaign_id)
 
         @activity.defn(name="poll_campaign")
         async def poll_campaign(req: CampaignQuery) -> ObjectRef:
-            bird._enter("poll_campaign")
+            await bird._enter("poll_campaign")
             return bird._poll("campaign", req.campaign_id)
 
         @activity.defn(name="install_connector")
         async def install_connector(req: InstallConnectorInput) -> ConnectorRef:
-            bird._enter("install_connector")
+            await bird._enter("install_connector")
             return ConnectorRef(id=CONNECTOR_ID)
 
         @activity.defn(name="get_connector")
         async def get_connector(req: ConnectorQuery) -> ConnectorRef:
-            bird._enter("get_connector")
+            await bird._enter("get_connector")
             return bird._connector()
 
         @activity.defn(name="poll_connector")
         async def poll_connector(req: ConnectorQuery) -> ConnectorRef:
-            bird._enter("poll_connector")
+            await bird._enter("poll_connector")
             ref = bird._connector()
             if not ref.ready:
                 raise not_yet("connector not ready", ref.model_dump())
