@@ -46,16 +46,19 @@ with workflow.unsafe.imports_passed_through():
         Step,
     )
     from workflows import metrics
+    from workflows.deadlines import deadline_days, resumed_wait, until_settled_or_due, wait_ran_out
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.operator import (
         ActionResult,
         CancelOnboarding,
         CreateGate,
+        ExtendDeadline,
         ResubmitBrand,
         ResubmitCampaign,
         action_failed,
         cancelled_call,
         check_cancel,
+        check_extension,
         forget,
         mark_cancelled,
         plan_brand_resubmission,
@@ -269,6 +272,23 @@ class OnboardingWorkflow:
     def _cancel_fits(self, req: CancelOnboarding) -> None:
         check_cancel(self.state, req, cancelling=self._cancelling is not None)
 
+    @workflow.update
+    async def extend_deadline(self, req: ExtendDeadline) -> ActionResult:
+        """Wait longer for the decision whose wait ran out: the same wait resumes, polling from its
+        shortest interval again, with a deadline `days` from now."""
+        async with self._lock:
+            check_extension(self.state, req, cancelling=self._cancelling is not None)
+            blocker = self.state.blocked
+            assert blocker is not None and blocker.kind is not None
+            self.state.waiting = waiting = resumed_wait(blocker, workflow.now(), req.days)
+            done = f"waiting {req.days:g} more days for {waiting.what}, until {waiting.deadline_at:%Y-%m-%d %H:%M} UTC"
+            result = self._resume("extend_deadline", blocker.step, blocker.kind, blocker.object_id, done)
+            return result.model_copy(update={"deadline_at": waiting.deadline_at})
+
+    @extend_deadline.validator
+    def _extend_deadline_fits(self, req: ExtendDeadline) -> None:
+        check_extension(self.state, req, cancelling=self._cancelling is not None)
+
     async def _act(self, what: str, activity: Callable[..., Awaitable[T]], arg: Any) -> T:
         """A Bird call for a person's action. Resubmissions and creates may be billed: BIRD_CREATE,
         and the activities look before they send. If Bird refuses, the Update fails with Bird's
@@ -444,7 +464,12 @@ class OnboardingWorkflow:
             record=lambda ref: self._observe(kind, ref),
             record_last_seen=lambda seen: self._last_polled(ObjectRef.model_validate(seen).status),
         )
-        await self._waiter.until_settled(watch, self._waiting(step, kind, obj.id or "", watch.what))
+        waiting = self._waiting(step, kind, obj.id or "", watch.what)
+        if not await until_settled_or_due(self._waiter, watch, waiting, deadline_days(self._input.deadlines, kind)):
+            # One last look: the decision may have been made, and its event lost, since the last poll.
+            self._observe(kind, await workflow.execute_activity_method(GET[kind], self._query(kind), **BIRD_CALL))
+            self._stop_if_still_waiting(step, kind, self._decided(kind))
+            return
         self.state.waiting = None
 
     async def _block_on_rejection(self, kind: Kind, step: Step) -> None:
@@ -495,8 +520,25 @@ class OnboardingWorkflow:
             record=self._record_connector,
             record_last_seen=lambda seen: self._record_connector(ConnectorRef.model_validate(seen)),
         )
-        await self._waiter.until_settled(watch, self._waiting(Step.AWAIT_READY, Kind.CONNECTOR, query.connector_id, watch.what))
+        waiting = self._waiting(Step.AWAIT_READY, Kind.CONNECTOR, query.connector_id, watch.what)
+        days = deadline_days(self._input.deadlines, Kind.CONNECTOR)
+        if not await until_settled_or_due(self._waiter, watch, waiting, days):
+            self._record_connector(
+                await workflow.execute_activity_method(ConnectorActivities.get_connector, query, **BIRD_CALL)
+            )
+            self._stop_if_still_waiting(Step.AWAIT_READY, Kind.CONNECTOR, self._ready())
+            return
         self.state.waiting = None
+
+    def _stop_if_still_waiting(self, step: Step, kind: Kind, settled: bool) -> None:
+        """After the last look at a wait that ran out (workflows/deadlines.py): go on if it is
+        settled after all, else stop for a person, saying which wait ran out."""
+        waiting, self.state.waiting = self.state.waiting, None
+        if settled or waiting is None:
+            return
+        obj = self.state.objects.get(kind)
+        self.state.block(wait_ran_out(step, kind, obj.id or "", obj.status, waiting, workflow.now()))
+        self._index()
 
     def _decided(self, kind: Kind) -> bool:
         status = self.state.objects.get(kind).status
