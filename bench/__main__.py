@@ -20,7 +20,7 @@ from bench.stack import BenchStack
 
 OUT_DIR = Path(__file__).resolve().parent
 QUICK = Sizes(onboardings=20, call_onboardings=3, parked=100, deliveries=300, concurrency=16, max_seconds=60.0)
-SHARED_LOAD = 0.5  # a one-minute load average above this before the stack starts: someone else is busy
+SHARED_SHARE = 0.03  # other work using more than this share of the machine's CPU: the run was shared
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"{about['command']}: {about['cores']} cores, {about['memory_gib']} GiB, {about['cpu_model']}; "
         f"{about['os']}; Python {about['python']}, temporalio {about['temporalio']}, {about['temporal_cli']}")  # fmt: skip
     say(f"sizes: {asdict(sizes)}; load average {about['load_average_at_start']}")
-    began = time.monotonic()
+    began, busy, own = time.monotonic(), machine.busy_cpu_seconds(), machine.own_cpu_seconds()
     bench = BenchStack(args.home, sizes.stock, args.profile)
     try:
         say("… starting the stack (Temporal dev server, sandbox, relay, worker, bare worker)")
@@ -91,14 +91,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bench.stop()
     load_end = machine.load_average()
-    shared = about["load_average_at_start"][0] > SHARED_LOAD
+    seconds = time.monotonic() - began
+    # What other work took from the machine meanwhile: all busy CPU less this run's own processes.
+    others = max(0.0, (machine.busy_cpu_seconds() - busy) - (machine.own_cpu_seconds() - own))
+    others_share = others / (seconds * (about["cores"] or 1))
+    shared = others_share > SHARED_SHARE
     out = {
         "machine": about,
         "sizes": asdict(sizes),
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "seconds": round(time.monotonic() - began, 1),
+        "seconds": round(seconds, 1),
         "load_average_at_end": load_end,
-        "shared_note": "the machine was shared (other work was running when the run started)" if shared else "",
+        "other_work_cpu_seconds": round(others, 1),
+        "shared_note": (
+            f"other work on the machine used {others:.0f} CPU seconds during the run "
+            f"({100 * others_share:.0f}% of its capacity): " + ("the machine was shared" if shared else "it was quiet")
+        ),
         **results,
     }
     notes = os.path.relpath(OUT_DIR / "NOTES.md", args.out.resolve())
