@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resubmit-campaign": ("starter.operator", "correct and resubmit a declined or rejected campaign"),
     "resubmit-brand": ("starter.operator", "correct and resubmit a failed or rejected brand"),
     "cancel": ("starter.operator", "stop an onboarding, reporting what stays billed"),
+    "extend-deadline": ("starter.operator", "wait longer for a decision whose wait ran out"),
     "worker": ("worker.cli", "run the Temporal worker"),
     "relay": ("relay.cli", "run the webhook relay"),
     "webhooks": ("relay.setup", "make sure Bird posts 10DLC and channel events to the relay"),

@@ -3,6 +3,10 @@
 Starts a Temporal dev server (Web UI on :8233), the Bird sandbox, the relay with the webhook
 subscriptions, and a worker; onboards `examples/onboarding.json`; shows every step live; ends with
 the ids, the charges from the sandbox's ledger, the time taken and the UI link.
+
+`--scenario declined` has the sandbox decline the campaign first: the demo then shows NEEDS_ACTION
+with the registry's reason, corrects the campaign with the `resubmit_campaign` Update, as
+`tendlc resubmit-campaign` would, and carries on to DONE.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from bird.config import BirdSettings
@@ -34,10 +38,27 @@ from starter.stack import LocalStack, StackConfig
 from starter.start import Refused, StartSettings, prepare, start
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
+from workflows.operator import ResubmitCampaign
 from workflows.state import OnboardingStatus
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"
 STATE_FILE = "stack.json"  # the kept stack's processes, for `tendlc demo --stop`
+
+# `--scenario declined`: the campaign's first review declines it, the review after the
+# resubmission approves it (sandbox/scenario.py); other kinds are approved as by default.
+DECLINED_SCENARIO = {
+    "campaign": [
+        {
+            "outcome": "decline",
+            "reason": {"description": "The description does not say how customers agree to receive messages", "code": "CMP-3001"},
+        },
+        {"outcome": "approve"},
+    ]
+}
+DECLINED_CORRECTION = {
+    "description": "Acme Plumbing sends appointment confirmations, technician arrival windows and job completion "
+    "notices to customers who ticked the SMS consent box on the booking form when booking a plumbing visit."
+}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +73,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox-port", type=int, default=8787)
     parser.add_argument("--relay-port", type=int, default=8788)
     parser.add_argument("--summary-json", type=Path, help="also write the summary as JSON to this file")
+    parser.add_argument(
+        "--scenario",
+        choices=("default", "declined"),
+        default="default",
+        help="declined: the campaign is declined first, then corrected with resubmit_campaign and approved",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,11 +124,18 @@ async def onboard(stack: LocalStack, args: argparse.Namespace, console: Console,
         return 2
     settings = TemporalSettings()
     client = await connect(settings)
+    if args.scenario == "declined":
+        stack.sandbox("scenario", method="PUT", body=DECLINED_SCENARIO)
     code, handle = await start(client, input, task_queue=settings.tendlc_task_queue, out=sys.stdout)
     if handle is None:
         return code
     url = settings.workflow_url(workflow_id_for(input.onboarding_id))
-    status = await watch(handle, console, deadline=time.monotonic() + args.timeout)
+    deadline = time.monotonic() + args.timeout
+    printed: dict[Step, str] = {}
+    status = await watch(handle, console, deadline=deadline, printed=printed)
+    if args.scenario == "declined" and status is not None and status.step == Step.NEEDS_ACTION:
+        if await resubmit_declined(handle, status, console):
+            status = await watch(handle, console, deadline=deadline, printed=printed)
     summary = summarize(status, stack.ledger(), url, time.monotonic() - began)
     print_summary(summary, console)
     if args.summary_json:
@@ -112,10 +146,13 @@ async def onboard(stack: LocalStack, args: argparse.Namespace, console: Console,
 # -- live progress --------------------------------------------------------------------------------
 
 
-async def watch(handle: WorkflowHandle, console: Console, *, deadline: float) -> OnboardingStatus | None:
-    """Show the steps until the onboarding ends, needs a person, or time runs out."""
+async def watch(
+    handle: WorkflowHandle, console: Console, *, deadline: float, printed: dict[Step, str] | None = None
+) -> OnboardingStatus | None:
+    """Show the steps until the onboarding ends, needs a person, or time runs out. `printed` (the
+    outcomes already shown) carries over between calls, so a second watch shows only what changed."""
     status: OnboardingStatus | None = None
-    printed: dict[Step, str] = {}
+    printed = {} if printed is None else printed
     with Live(console=console, refresh_per_second=8, transient=False) if console.is_terminal else _NoLive() as live:
         while time.monotonic() < deadline:
             try:
@@ -132,6 +169,26 @@ async def watch(handle: WorkflowHandle, console: Console, *, deadline: float) ->
             await asyncio.sleep(0.25)
     console.print(f"[red]✗[/] gave up after the timeout; the onboarding is still {status.step if status else '?'}")
     return status
+
+
+async def resubmit_declined(handle: WorkflowHandle, status: OnboardingStatus, console: Console) -> bool:
+    """What a person does about a declined campaign: read why, correct it, resubmit it."""
+    blocked = status.blocked
+    if blocked is None or blocked.status != "DECLINED":
+        return False
+    console.print(f"[red]NEEDS_ACTION[/] {blocked.reason}")
+    fields = ", ".join(DECLINED_CORRECTION)
+    console.print(f"correcting the campaign ({fields}) and sending resubmit_campaign "
+                  f"(tendlc resubmit-campaign {status.onboarding_id} --file changes.json)")  # fmt: skip
+    try:
+        result = await handle.execute_update(
+            OnboardingWorkflow.resubmit_campaign, ResubmitCampaign(changes=DECLINED_CORRECTION)
+        )
+    except WorkflowUpdateFailedError as exc:
+        console.print(f"[red]✗[/] resubmit_campaign failed: {exc.cause or exc}")
+        return False
+    console.print(f"[green]✓[/] resubmit_campaign accepted: {result.done}; now {result.step.value}")
+    return True
 
 
 class _NoLive:

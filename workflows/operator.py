@@ -102,9 +102,12 @@ class ActionResult(BaseModel):
 # -- refusing ------------------------------------------------------------------------------------
 
 
-def refused(message: str, field_errors: dict[str, list[str]] | None = None) -> ApplicationError:
-    """An Update that does not fit: the validator raises it, so the Update never reaches history."""
-    return ApplicationError(message, {"field_errors": field_errors or {}}, type=REFUSED, non_retryable=True)
+def refused(summary: str, field_errors: dict[str, list[str]] | None = None) -> ApplicationError:
+    """An Update that does not fit: the validator raises it, so the Update never reaches history.
+    The message is the summary followed by every field error; the details carry both apart."""
+    errors = field_errors or {}
+    message = f"{summary}: {_join(errors)}" if errors else summary
+    return ApplicationError(message, {"summary": summary, "field_errors": errors}, type=REFUSED, non_retryable=True)
 
 
 def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -157,7 +160,7 @@ def corrected_body(
         checked = patch.model_validate(changes)
     except ValidationError as exc:
         errors = _field_errors(exc)
-        raise refused(f"the changes are not valid {what} fields: " + _join(errors), errors) from None
+        raise refused(f"the changes are not valid {what} fields", errors) from None
     wire: dict[str, Any] = checked.to_wire()  # type: ignore[attr-defined]
     removed = {k for k, v in checked.model_dump(by_alias=True, exclude_unset=True).items() if v is None}
     body = {k: v for k, v in {**original, **wire}.items() if k not in removed}
@@ -165,7 +168,7 @@ def corrected_body(
         create.model_validate(body)
     except ValidationError as exc:
         errors = _field_errors(exc)
-        raise refused(f"with these changes the {what} would be invalid: " + _join(errors), errors) from None
+        raise refused(f"with these changes the {what} would be invalid", errors) from None
     return wire, body
 
 
@@ -242,7 +245,7 @@ def plan_brand_resubmission(
             wire = BrandPatch.model_validate(req.changes).to_wire()
         except ValidationError as exc:
             errors = _field_errors(exc)
-            raise refused("the changes are not valid brand fields: " + _join(errors), errors) from None
+            raise refused("the changes are not valid brand fields", errors) from None
         return BrandPlan("update", wire, None, brand.id)
     wire, body = corrected_body(input.brand, req.changes, BrandPatch, BrandCreate, "brand")
     return BrandPlan("update", wire, body, brand.id)
@@ -359,5 +362,6 @@ def action_failed(what: str, err: ActivityError) -> ApplicationError:
         if cause.details and isinstance(cause.details[0], dict):
             details = cause.details[0]
     errors = details.get("field_errors") or {}
-    text = f"{what}: {message}" + (f" — {_join(errors)}" if errors else "")
-    return ApplicationError(text, {"field_errors": errors}, type=ACTION_FAILED, non_retryable=True)
+    summary = f"{what}: {message}"
+    text = f"{summary} — {_join(errors)}" if errors else summary
+    return ApplicationError(text, {"summary": summary, "field_errors": errors}, type=ACTION_FAILED, non_retryable=True)

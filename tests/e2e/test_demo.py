@@ -45,6 +45,20 @@ def test_the_demo_onboards_the_example_with_one_charge_of_each_kind(tmp_path):
     assert not any(port_in_use(port) for port in ports)
 
 
+def test_the_declined_scenario_is_corrected_with_resubmit_campaign_and_reaches_done(tmp_path):
+    result, ports = demo(tmp_path, "--scenario", "declined", "--summary-json", str(tmp_path / "summary.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "NEEDS_ACTION" in out and "The description does not say how customers agree to receive messages" in out
+    assert "resubmit_campaign accepted" in out and "corrected (description) and resubmitted" in out
+    assert out.index("NEEDS_ACTION") < out.index("resubmit_campaign accepted") < out.rindex("DONE")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["step"] == "DONE" and summary["blocked"] is None
+    # resubmitting is not a new registration: still one charge of each kind
+    assert summary["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert not any(port_in_use(port) for port in ports)
+
+
 def test_a_busy_port_is_named_and_nothing_starts(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
