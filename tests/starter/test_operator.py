@@ -77,6 +77,15 @@ def test_a_refusal_prints_why_and_each_field():
     assert out.getvalue().splitlines() == ["refused: the changes are not valid campaign fields", "  samples: too short"]
 
 
+def _activity_error(cause: ApplicationError) -> ActivityError:
+    error = ActivityError(
+        "activity failed", scheduled_event_id=1, started_event_id=2, identity="w", activity_type="patch_campaign",
+        activity_id="1", retry_state=RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
+    )  # fmt: skip
+    error.__cause__ = cause
+    return error
+
+
 def test_bird_refusing_an_accepted_update_exits_1():
     bird = ApplicationError("HTTP 422", {"field_errors": {"resellerId": ["not ACTIVE"]}}, type="BirdRejected")
     err = action_failed("Bird refused to resubmit the campaign", _activity_error(bird))
@@ -87,15 +96,6 @@ def test_bird_refusing_an_accepted_update_exits_1():
         "failed: Bird refused to resubmit the campaign: HTTP 422; the onboarding stays where it was",
         "  resellerId: not ACTIVE",
     ]
-
-
-def _activity_error(cause: ApplicationError) -> ActivityError:
-    error = ActivityError(
-        "activity failed", scheduled_event_id=1, started_event_id=2, identity="w", activity_type="patch_campaign",
-        activity_id="1", retry_state=RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
-    )  # fmt: skip
-    error.__cause__ = cause
-    return error
 
 
 def test_a_cancel_lists_what_stays_billed():

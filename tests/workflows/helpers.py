@@ -11,12 +11,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from workflows.contract import BirdEvent
 from workflows.inputs import OnboardingInput, PollSettings
 from workflows.onboarding import OnboardingWorkflow
+from workflows.operator import REFUSED
 from workflows.request import parse_request
 from workflows.state import OnboardingStatus
 
@@ -64,6 +67,15 @@ async def start(client: Client, input: OnboardingInput, task_queue: str) -> Work
 
 async def status(handle: WorkflowHandle) -> OnboardingStatus:
     return await handle.query(OnboardingWorkflow.status)
+
+
+async def refusal(handle: WorkflowHandle, update: Any, arg: Any, kind: str = REFUSED) -> ApplicationError:
+    """The Update fails; with REFUSED it was refused by the validator (nothing reached history)."""
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await handle.execute_update(update, arg)
+    cause = info.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+    return cause
 
 
 def event(kind: str, object_id: str, status: str, *, delivery_id: str | None = None, **payload: Any) -> BirdEvent:

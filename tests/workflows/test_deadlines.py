@@ -9,8 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.workflows.fake_bird import BRAND_ID, CAMPAIGN_ID, CONNECTOR_ID, VETTING_ID, FakeBird
-from tests.workflows.helpers import make_input, onboarding_worker, record_history, start, status
-from tests.workflows.test_operator import refusal
+from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
 from workflows.contract import Step
 from workflows.inputs import PollSettings
 from workflows.onboarding import OnboardingWorkflow

@@ -5,24 +5,38 @@ what Bird bills matters, and the in-memory fake where only the workflow's own lo
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 
 from activities import onboarding_activities
-from sandbox.config import DEFAULT_RESELLER_ID, SandboxConfig
+from sandbox.config import SandboxConfig
 from tests.workflows.fake_bird import FakeBird
-from tests.workflows.helpers import make_input, onboarding_worker, record_history, start, status
+from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
 from tests.workflows.sandbox_world import sandbox_world
 from workflows.contract import CAMPAIGN_ID as CAMPAIGN_KEY
 from workflows.contract import STEP as STEP_KEY
 from workflows.contract import Step
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import ACTION_FAILED, REFUSED, CancelOnboarding, ResubmitBrand, ResubmitCampaign
+from workflows.operator import (
+    ACTION_FAILED,
+    REFUSED,
+    CancelOnboarding,
+    ExtendDeadline,
+    ResubmitBrand,
+    ResubmitCampaign,
+    check_cancel,
+    check_extension,
+    mark_cancelled,
+    plan_brand_resubmission,
+    plan_campaign_resubmission,
+    still_billed,
+)
+from workflows.state import Blocker, Kind, OnboardingState
 
 DECLINE_REASON = {"description": "The samples do not show the opt-out wording", "code": "CMP-77"}
 FIXED_DESCRIPTION = (
@@ -30,15 +44,6 @@ FIXED_DESCRIPTION = (
     "notices to customers who booked a visit and agreed to receive them."
 )
 NOT_A_RESELLER = "0b0b0b0b-0000-4000-8000-000000000000"
-
-
-async def refusal(handle: WorkflowHandle, update: Any, arg: Any, kind: str = REFUSED) -> ApplicationError:
-    """The Update fails; with REFUSED it was refused by the validator (nothing reached history)."""
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await handle.execute_update(update, arg)
-    cause = info.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-    return cause
 
 
 async def accepted_updates(handle: WorkflowHandle) -> list[str]:
@@ -350,3 +355,60 @@ async def test_a_create_that_outlasts_the_grace_is_reported_as_possibly_billed(t
     assert result.step == Step.CANCELLED and done.still_billed == []
     assert len(done.notes) == 1 and "buy_number was still running" in done.notes[0]
     assert bird.calls["create_brand"] == 0
+
+
+# -- the checks on their own (what no timing of a test can reach reliably) ----------------------
+
+
+def parked_on_declined_campaign() -> tuple[OnboardingState, Any]:
+    input = make_input("onboarding-no-vetting.json")
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    state = OnboardingState(onboarding_id=input.onboarding_id, started_at=now)
+    state.objects.campaign.id, state.objects.campaign.status = "c-1", "DECLINED"
+    state.enter(Step.AWAIT_CAMPAIGN, now)
+    state.block(Blocker(step=Step.AWAIT_CAMPAIGN, kind=Kind.CAMPAIGN, object_id="c-1", status="DECLINED", reason="no", since=now))
+    return state, input
+
+
+CHECKS = {
+    "resubmit_campaign": lambda state, input, cancelling: plan_campaign_resubmission(state, input, ResubmitCampaign(), cancelling=cancelling),
+    "resubmit_brand": lambda state, input, cancelling: plan_brand_resubmission(state, input, ResubmitBrand(), cancelling=cancelling),
+    "cancel": lambda state, input, cancelling: check_cancel(state, CancelOnboarding(reason="x"), cancelling=cancelling),
+    "extend_deadline": lambda state, input, cancelling: check_extension(state, ExtendDeadline(days=1), cancelling=cancelling),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_every_action_is_refused_while_a_cancel_runs_or_once_the_onboarding_ended(name):
+    state, input = parked_on_declined_campaign()
+    with pytest.raises(ApplicationError, match="being cancelled") as info:
+        CHECKS[name](state, input, True)
+    assert info.value.type == REFUSED
+    for ended in (Step.DONE, Step.CANCELLED, Step.FAILED):
+        state.step = ended
+        with pytest.raises(ApplicationError, match=f"has ended \\({ended.value}\\)"):
+            CHECKS[name](state, input, False)
+
+
+def test_a_declined_campaign_plans_a_patch_of_the_changes_on_the_original_body():
+    state, input = parked_on_declined_campaign()
+    plan = plan_campaign_resubmission(state, input, ResubmitCampaign(changes={"description": FIXED_DESCRIPTION}))
+    assert (plan.how, plan.campaign_id, plan.changes) == ("patch", "c-1", {"description": FIXED_DESCRIPTION})
+    assert plan.body == {**input.campaign, "description": FIXED_DESCRIPTION}
+
+
+def test_cancelling_closes_the_open_step_and_lists_recurring_charges_first():
+    now = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    state = OnboardingState(onboarding_id="o", started_at=now)
+    for kind, object_id in ((Kind.NUMBER, "n"), (Kind.BRAND, "b"), (Kind.CAMPAIGN, "c")):
+        state.charge(kind, object_id, now)
+    state.enter(Step.AWAIT_CAMPAIGN, now)
+    mark_cancelled(state, "withdrawn", now)
+    assert [(r.step, r.outcome, r.note) for r in state.steps] == [
+        (Step.AWAIT_CAMPAIGN, "cancelled", "withdrawn"),
+        (Step.CANCELLED, "cancelled", "withdrawn"),
+    ]
+    assert state.step == Step.CANCELLED and state.waiting is None and state.blocked is None
+    assert [(b.kind, b.recurring) for b in still_billed(state.charges)] == [
+        (Kind.NUMBER, True), (Kind.CAMPAIGN, True), (Kind.BRAND, False),
+    ]  # fmt: skip
