@@ -36,6 +36,10 @@ BARE_TASK_QUEUE = "bench-bare"
 class BareInput(BaseModel):
     name: str
     wait_seconds: float = 60.0  # the onboarding's first fallback poll (TENDLC_POLL_MIN_SECONDS)
+    # Timers each wait starts, as the onboarding's histories show (a poll timer; a deadline timer
+    # too where the onboarding has deadlines), so the floor keeps the onboarding's shape as it grows.
+    timers_per_wait: int = 1
+    deadline_seconds: float = 30 * 86400.0
 
 
 class StepInput(BaseModel):
@@ -82,17 +86,23 @@ class BareWorkflow:
                 # The wait (and its timer) starts with the activity, so that it is always running when
                 # the events come, as the onboarding's is when the relay's signals come: one timer
                 # started and cancelled per wait, whatever the timing.
-                wait = asyncio.ensure_future(self._events_reach(expected, input.wait_seconds))
+                wait = asyncio.ensure_future(
+                    self._events_reach(expected, input.wait_seconds, input.timers_per_wait - 1, input.deadline_seconds)
+                )
             await workflow.execute_activity(bare_step, StepInput(step=step, events=events), **BIRD_CALL)
             if wait is not None and not await wait:
                 raise ApplicationError(f"{step}: its events did not arrive", non_retryable=True)
         return self._events
 
-    async def _events_reach(self, count: int, seconds: float) -> bool:
+    async def _events_reach(self, count: int, seconds: float, more_timers: int, deadline: float) -> bool:
+        others = [asyncio.ensure_future(workflow.sleep(deadline)) for _ in range(more_timers)]
         try:
             await workflow.wait_condition(lambda: self._events >= count, timeout=timedelta(seconds=seconds))
         except asyncio.TimeoutError:
             return False
+        finally:
+            for timer in others:
+                timer.cancel()
         return True
 
     @workflow.signal

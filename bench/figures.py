@@ -22,6 +22,7 @@ from typing import Any
 from temporalio.worker import Worker
 
 from bench import histories, server_metrics
+from bench.bare_workflow import SHAPE
 from bench.polls import margin, polls_until
 from bench.stack import BenchStack, cpu_used, finish_all, free_port, number_prefix, request_for, steady_rss
 from bird.client import BirdClient
@@ -199,15 +200,21 @@ DROPPED_POLL_MIN, DROPPED_POLL_MAX, DECISION_DELAY = 1.0, 4.0, 5.0  # polls at 1
 # -- figures 1, 4 and 6: throughput, history size, decision latency ------------------------------
 
 
-async def throughput(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any]:
+WAITS = sum(1 for _, events in SHAPE if events)  # approval waits in the bare workflow (3)
+
+
+async def throughput(bench: BenchStack, sizes: Sizes, tag: str, onboarding_timers: float) -> dict[str, Any]:
+    """`onboarding_timers`: timers per onboarding, from the histories of the call-count run; the
+    bare workflow starts as many per wait."""
     n = sizes.onboardings
     client = await bench.connect()
+    timers_per_wait = max(1, round(onboarding_timers / WAITS))
 
     names = [f"{tag}-bare-{i}" for i in range(n)]
     cpu, server = bench.cpu(), bench.server_metrics()
     began = time.monotonic()
     with bench.profiling("throughput-bare", ["bare-worker"]):
-        handles = await bench.start_bare(names, wait_seconds=PRODUCTION_POLL[0])
+        handles = await bench.start_bare(names, wait_seconds=PRODUCTION_POLL[0], timers_per_wait=timers_per_wait)
         bare_seconds = await finish_all(handles, sizes.max_seconds) - began
     bare_cpu = cpu_used(cpu, bench.cpu())
     bare_server = server_metrics.per_workflow(server, bench.server_metrics(), n)
@@ -225,6 +232,7 @@ async def throughput(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, Any
     real_shapes = await histories.shapes(client, ids, _approved)
     return {
         "onboardings": n,
+        "bare_timers_per_wait": timers_per_wait,
         "bare": {"seconds": round(bare_seconds, 2), "per_second": round(n / bare_seconds, 2),
                  "cpu_seconds": bare_cpu, "server": bare_server, "histories": histories.summary(bare_shapes)},  # fmt: skip
         "onboarding": {"seconds": round(real_seconds, 2), "per_second": round(n / real_seconds, 2),

@@ -69,7 +69,9 @@ def source(root: Path) -> str:
     """The commit measured, and whether the tree had changes on top of it."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        changes = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=10)
+        # the benchmark's own output does not count as a change to what is measured
+        changes = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!bench/results.*", ":!bench/profiles"],
+                                 cwd=root, capture_output=True, text=True, timeout=10)  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     if commit.returncode != 0:

@@ -132,7 +132,9 @@ def _details(r: dict[str, Any]) -> list[str]:
             "", f"## Throughput: {t['onboardings']} started at once", "",
             "The shape columns are means per workflow, read back from the histories, so the floor's shape can be "
             "checked against the onboarding's. Decision latency: a decision's `WorkflowExecutionSignaled` to the "
-            "`ActivityTaskStarted` of the first activity scheduled after it (bare: the second event after a create).",
+            "`ActivityTaskStarted` of the first activity scheduled after it (bare: the second event after a create). "
+            f"The bare workflow started {t.get('bare_timers_per_wait', 1)} timer(s) per wait, as many as the "
+            "onboarding's waits did in the call-count run.",
             "",
             _table(rows, ["workflow", "seconds", "per second", "activities", "timers", "signals",
                           "search-attribute upserts", "history events", "decision p50 / p99 ms"]),  # fmt: skip

@@ -206,7 +206,7 @@ class BenchStack:
 
         return list(await asyncio.gather(*(one(i) for i in inputs)))
 
-    async def start_bare(self, names: list[str], wait_seconds: float) -> list[WorkflowHandle]:
+    async def start_bare(self, names: list[str], wait_seconds: float, timers_per_wait: int = 1) -> list[WorkflowHandle]:
         from bench.bare_workflow import BareInput, BareWorkflow
 
         client = await self.connect()
@@ -215,7 +215,10 @@ class BenchStack:
         async def one(name: str) -> WorkflowHandle:
             async with gate:
                 return await client.start_workflow(
-                    BareWorkflow.run, BareInput(name=name, wait_seconds=wait_seconds), id=name, task_queue=BARE_TASK_QUEUE
+                    BareWorkflow.run,
+                    BareInput(name=name, wait_seconds=wait_seconds, timers_per_wait=timers_per_wait),
+                    id=name,
+                    task_queue=BARE_TASK_QUEUE,
                 )
 
         return list(await asyncio.gather(*(one(n) for n in names)))
