@@ -30,10 +30,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--onboardings", type=int, help=f"started at once for throughput (default {d.onboardings})")
     parser.add_argument("--call-onboardings", type=int, help=f"for the Bird-call counts (default {d.call_onboardings})")
     parser.add_argument("--parked", type=int, help=f"parked for the memory figure (default {d.parked})")
-    parser.add_argument("--deliveries", type=int, help=f"relay deliveries, and as many to its floor (default {d.deliveries})")
+    parser.add_argument(
+        "--deliveries", type=int, help=f"relay deliveries, and as many to its floor (default {d.deliveries})"
+    )
     parser.add_argument("--concurrency", type=int, help=f"load generator connections (default {d.concurrency})")
-    parser.add_argument("--max-seconds", type=float, help=f"bound on each wait and load run (default {d.max_seconds:g})")
-    parser.add_argument("--home", type=Path, default=Path(".tendlc/bench"), help="logs and state (default .tendlc/bench)")
+    parser.add_argument(
+        "--max-seconds", type=float, help=f"bound on each wait and load run (default {d.max_seconds:g})"
+    )
+    parser.add_argument(
+        "--home", type=Path, default=Path(".tendlc/bench"), help="logs and state (default .tendlc/bench)"
+    )
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="also sample the processes with py-spy during throughput and the relay; profiles to DIR")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where results.md/json go (default bench/)")
@@ -64,7 +70,8 @@ async def measure(bench: BenchStack, sizes: Sizes) -> dict[str, Any]:
         # the bare workflow takes the onboarding's timers as the first phase's histories show them
         ("throughput", f"throughput: {sizes.onboardings} bare workflows, then onboardings",
          lambda: figures.throughput(bench, sizes, tag, results["calls_webhooks"]["histories"]["timers_mean"])),
-        ("memory", f"worker memory: {sizes.parked} onboardings parked", lambda: figures.parked_memory(bench, sizes, tag)),
+        ("memory", f"worker memory: {sizes.parked} onboardings parked",
+         lambda: figures.parked_memory(bench, sizes, tag)),
         ("relay", f"relay: {sizes.deliveries} deliveries to the floor, then to the relay",
          lambda: figures.relay(bench, sizes, results["memory"].pop("brand_ids"))),
     ]  # fmt: skip
@@ -81,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     sizes = sizes_from(args)
     about = machine.describe(argv)
-    say(f"{about['command']}: {about['cores']} cores, {about['memory_gib']} GiB, {about['cpu_model']}; "
-        f"{about['os']}; Python {about['python']}, temporalio {about['temporalio']}, {about['temporal_cli']}")  # fmt: skip
+    say(f"{about['command']}: {about['cores']} cores, {about['memory_gib']} GiB, {about['cpu_model']}; {about['os']}; "
+        f"Python {about['python']}, temporalio {about['temporalio']}, {about['temporal_cli']}")  # fmt: skip
     say(f"sizes: {asdict(sizes)}; load average {about['load_average_at_start']}")
     began, busy, own = time.monotonic(), machine.busy_cpu_seconds(), machine.own_cpu_seconds()
     bench = BenchStack(args.home, sizes.stock, args.profile)

@@ -122,7 +122,8 @@ async def calls_with_webhooks(bench: BenchStack, sizes: Sizes, tag: str) -> dict
     bench.fresh_sandbox()
     before = bench.requests()  # the subscription setup's own calls are not the onboardings'
     n = sizes.call_onboardings
-    ids, seconds = await _run_onboardings(bench, _onboarding_inputs(bench, f"{tag}-calls", n, PRODUCTION_POLL), sizes.max_seconds)
+    inputs = _onboarding_inputs(bench, f"{tag}-calls", n, PRODUCTION_POLL)
+    ids, seconds = await _run_onboardings(bench, inputs, sizes.max_seconds)
     counts = _difference(bench.requests(), before)
     client = await bench.connect()
     shapes = await histories.shapes(client, ids, _approved)
@@ -234,7 +235,8 @@ async def throughput(bench: BenchStack, sizes: Sizes, tag: str, onboarding_timer
         "onboardings": n,
         "bare_timers_per_wait": timers_per_wait,
         "bare": {"seconds": round(bare_seconds, 2), "per_second": round(n / bare_seconds, 2),
-                 "cpu_seconds": bare_cpu, "server": bare_server, "histories": histories.summary(bare_shapes)},  # fmt: skip
+                 "cpu_seconds": bare_cpu, "server": bare_server,
+                 "histories": histories.summary(bare_shapes)},  # fmt: skip
         "onboarding": {"seconds": round(real_seconds, 2), "per_second": round(n / real_seconds, 2),
                        "cpu_seconds": real_cpu, "server": real_server, "histories": histories.summary(real_shapes),
                        "bird_calls_per_onboarding": _per_onboarding(counts, n),
@@ -321,7 +323,8 @@ async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int
     async with BirdClient.from_settings(settings) as bird:
 
         def build() -> Any:
-            return build_worker(client, bird, settings, task_queue=MEMORY_PROFILE_QUEUE, settings=WorkerSettings(_env_file=None))
+            worker_settings = WorkerSettings(_env_file=None)
+            return build_worker(client, bird, settings, task_queue=MEMORY_PROFILE_QUEUE, settings=worker_settings)
 
         async def start_parked(n: int) -> None:
             await bench.start_onboardings(inputs[:n], task_queue=MEMORY_PROFILE_QUEUE)
@@ -337,12 +340,13 @@ async def _numbers_and_brands(bench: BenchStack, *, first: int, count: int, tag:
     workspace, organization = settings.bird_workspace_id or "", settings.bird_organization_id or ""
     example = request_for("x", {})["brand"]
     async with BirdClient.from_settings(settings) as bird:
-        stock = {item.number_string: item.id
-                 for item in await bird.list_stock_items(organization, StockItemQuery(country_codes=["US"]))}  # fmt: skip
+        listed = await bird.list_stock_items(organization, StockItemQuery(country_codes=["US"]))
+        stock = {item.number_string: item.id for item in listed}
         wanted = [stock[number_prefix(i)] for i in range(first, first + count)]
         numbers: list[str] = []
         for chunk in range(0, count, BUY_AT_ONCE):
-            bought = await bird.buy_numbers(workspace, BuyNumbersRequest(number_stock_item_ids=wanted[chunk : chunk + BUY_AT_ONCE]))
+            order = BuyNumbersRequest(number_stock_item_ids=wanted[chunk : chunk + BUY_AT_ONCE])
+            bought = await bird.buy_numbers(workspace, order)
             numbers += [n.id for n in bought]
         gate = asyncio.Semaphore(20)
 
@@ -393,7 +397,8 @@ async def relay(bench: BenchStack, sizes: Sizes, brand_ids: list[str]) -> dict[s
     relay_run = deliveries[2 * warm + sizes.deliveries :]
 
     port = free_port()
-    floor = bench.start_child("bare-asgi", [sys.executable, "-m", "bench.bare_asgi", "--port", str(port)], ready_port=port)
+    argv = [sys.executable, "-m", "bench.bare_asgi", "--port", str(port)]
+    floor = bench.start_child("bare-asgi", argv, ready_port=port)
     try:
         url = f"http://127.0.0.1:{port}/webhooks/bird"
         _load(bench, url, floor_warm, "floor-warm-up", sizes)

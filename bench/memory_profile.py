@@ -31,12 +31,22 @@ def _label(trace: tracemalloc.Traceback) -> str:
 
 
 def _file(frame: tracemalloc.Frame) -> str:
-    return "/".join(Path(frame.filename).parts[-2:])
+    return _where(frame).rsplit(":", 1)[0]
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _where(frame: tracemalloc.Frame) -> str:
-    parts = Path(frame.filename).parts
-    return f"{'/'.join(parts[-3:])}:{frame.lineno}"
+    path = Path(frame.filename)
+    # installed packages from their package down, this project's files by their repository path
+    if "site-packages" in path.parts:
+        shown = "/".join(path.parts[path.parts.index("site-packages") + 1 :])
+    elif path.is_relative_to(ROOT):
+        shown = str(path.relative_to(ROOT))
+    else:
+        shown = "/".join(path.parts[-3:])
+    return f"{shown}:{frame.lineno}"
 
 
 def _by_file(label: str) -> str:

@@ -94,7 +94,8 @@ def markdown(r: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"Produced by `{m['command']}` (from the repository root; `make bench` runs the same with the "
-        f"default sizes) on {r['finished_at']}, in {r['seconds']:.0f} s, measuring commit {m.get('source', 'unknown')}.",
+        f"default sizes) on {r['finished_at']}, in {r['seconds']:.0f} s, "
+        f"measuring commit {m.get('source', 'unknown')}.",
         "",
         f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, {m['os']}. "
         f"Python {m['python']}, temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}. "
@@ -176,9 +177,10 @@ def _details(r: dict[str, Any]) -> list[str]:
         if d:
             out += [
                 "",
-                f"Webhooks dropped (sandbox fault `webhooks.drop: 1`): polls from {d['poll_seconds'][0]:g} s, doubling, "
-                f"capped at {d['poll_seconds'][1]:g} s, so polls fall {', '.join('%g s' % x for x in _first_polls(d))}… "
-                f"into each wait; every review (and the connector's linking) is decided {d['decision_delay_seconds']:g} s "
+                f"Webhooks dropped (sandbox fault `webhooks.drop: 1`): polls from {d['poll_seconds'][0]:g} s, "
+                f"doubling, capped at {d['poll_seconds'][1]:g} s, so polls fall "
+                f"{', '.join('%g s' % x for x in _first_polls(d))}… into each wait; every review (and the "
+                f"connector's linking) is decided {d['decision_delay_seconds']:g} s "
                 f"after submission, {d['decision_margin_seconds']:g} s from the nearest poll. Implied polls per wait: "
                 + ", ".join(f"{k} {v}" for k, v in d["implied_polls_per_wait"].items())
                 + f". Poll calls measured {d['measured_poll_calls']} vs implied {d['implied_poll_calls']}: "
@@ -187,8 +189,8 @@ def _details(r: dict[str, Any]) -> list[str]:
         out += ["", _table(rows + [total], header)]
     if rl := r.get("relay"):
         rows = [
-            [name, x["answered"], round(x["seconds"], 2), ", ".join(f"{k}: {v}" for k, v in sorted(x["outcomes"].items())),
-             x["per_second"]]
+            [name, x["answered"], round(x["seconds"], 2),
+             ", ".join(f"{k}: {v}" for k, v in sorted(x["outcomes"].items())), x["per_second"]]
             for name, x in (("bare ASGI handler (floor)", rl["floor"]), ("relay", rl["relay"]))
         ]  # fmt: skip
         out += [
@@ -239,7 +241,7 @@ def _cores(r: dict[str, Any]) -> int:
 
 def _cpu_table(runs: list[tuple[str, dict[str, Any]]]) -> str:
     names = sorted({name for _, run in runs for name in run.get("cpu_seconds", {})})
-    rows = [[label, run["seconds"], *(run.get("cpu_seconds", {}).get(n, "") for n in names),
+    rows = [[label, round(run["seconds"], 2), *(run.get("cpu_seconds", {}).get(n, "") for n in names),
              round(sum(run.get("cpu_seconds", {}).values()), 2)] for label, run in runs]  # fmt: skip
     return _table(rows, ["run", "seconds", *names, "all"])
 

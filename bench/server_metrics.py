@@ -26,7 +26,8 @@ def scrape(url: str) -> Sample:
         if not match or match["name"] not in WANTED:
             continue
         labels = dict(_LABEL.findall(match["labels"]))
-        out[(match["name"], f"{labels.get('service_name', '?')} {labels.get('operation', '?')}")] += float(match["value"])
+        operation = f"{labels.get('service_name', '?')} {labels.get('operation', '?')}"
+        out[(match["name"], operation)] += float(match["value"])
     return out
 
 
