@@ -15,6 +15,7 @@ from sandbox import DEFAULT_ACCESS_KEY
 from sandbox.config import DEFAULT_RESELLER_ID
 from sandbox.testing import bird_client, control_client, settle
 from sandbox.validation import QUERIES, REQUEST_BODIES, response_validator
+from tests.bird.guide_examples import GUIDE_BRAND, GUIDE_CAMPAIGN, GUIDE_VETTING
 from tests.bird.openapi_walk import broken_variants, example, load, query_schema, request_schema
 from tests.sandbox.helpers import BRAND, ORG, RELAY_URL, WS, approved_brand, buy_number, campaign_body
 
@@ -118,29 +119,12 @@ async def test_each_broken_variant_is_422_naming_the_field(api, operation, varia
 
 # --- the request examples printed in Bird's guide (bird-docs/us-10dlc-installation-rendered.txt)
 
-GUIDE_BRAND = {
-    "country": "US", "displayName": "ABC Mobile", "email": "johndoe@abc.com", "entityType": "PRIVATE_PROFIT",
-    "phone": "+12024567890", "street": "123 6th Ave", "city": "New York", "state": "NY", "postalCode": "10001",
-    "companyName": "ABC Inc.", "ein": "111111111", "einIssuingCountry": "US", "website": "https://example.com",
-}  # fmt: skip
-GUIDE_CAMPAIGN = {
-    "name": "TEST", "usecase": "LOW_VOLUME", "subUsecases": ["MARKETING", "DELIVERY_NOTIFICATION", "2FA"],
-    "description": "Internal use case for TEST ONLY", "embeddedLink": False, "embeddedPhone": False,
-    "numberPool": False, "ageGated": False, "directLending": False, "subscriberOptin": True,
-    "subscriberOptout": True, "subscriberHelp": True, "samples": ["This is a TEST MESSAGE"],
-    "messageFlow": "this is an internal use case. They will only send to their own device and will not send to "
-    "any external users. External users will only see SMS via screen-sharing during live or recorded demos.",
-    "helpMessage": "send HELP to be connected to support", "helpKeywords": "HELP", "optoutKeywords": "STOP",
-    "optinKeywords": "START", "optinMessage": "send Start to enable notifications and messages.",
-    "optoutMessage": "send STOP to unsubscribe", "termsAndConditions": True,
-}  # fmt: skip
-
 
 async def test_the_guides_brand_and_vetting_examples_are_accepted(api):
     brand = await api.send("create_brand", GUIDE_BRAND)
     assert brand.status_code == 201, brand.text
     api.brand_id = brand.json()["id"]
-    vetting = await api.send("create_vetting", {"class": "STANDARD", "vettingProviderId": "AEGIS"})
+    vetting = await api.send("create_vetting", GUIDE_VETTING)
     assert vetting.status_code == 201, vetting.text
 
 
