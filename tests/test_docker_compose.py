@@ -4,11 +4,13 @@ consistent with the code, the Dockerfile and .env.example."""
 from __future__ import annotations
 
 import asyncio
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
 import uuid
 from pathlib import Path
@@ -200,12 +202,9 @@ def test_healthchecks(compose):
     assert "temporal_worker_start" in worker_check
 
 
-def test_worker_healthcheck_runs(compose, tmp_path):
-    """The worker's healthcheck command, against a stand-in metrics page with and without the worker
-    having started: healthy only in the first case."""
-    import http.server
-    import threading
-
+def test_worker_healthcheck_runs(compose):
+    """The worker's healthcheck command against a stand-in metrics page, before and after the worker
+    has started: healthy only once the worker has started."""
     check = compose["services"]["worker"]["healthcheck"]["test"]
     assert check[:3] == ["CMD", "python", "-c"]
     pages = {"/metrics": b"# nothing yet\n"}
