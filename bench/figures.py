@@ -26,11 +26,11 @@ from bench.bare_workflow import SHAPE
 from bench.polls import margin, polls_until
 from bench.stack import BenchStack, cpu_used, finish_all, free_port, number_prefix, request_for, steady_rss
 from bird.client import BirdClient
+from bird.events import describe_event
 from bird.models import BrandCreate, BuyNumbersRequest, StockItemQuery
 from bird.signing import signed_headers
 from sandbox.events import brand_event
 from starter.stack import PUBLIC_RELAY_URL
-from workflows.contract import describe_event
 
 # The Bird calls one onboarding cannot do without (issue 9): list stock, buy, create brand, create
 # vetting, create campaign, create connector, one readiness read, one webhook-subscription list.

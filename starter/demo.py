@@ -38,7 +38,7 @@ from starter.stack import LocalStack, StackConfig
 from starter.start import Refused, StartSettings, prepare, start
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import ResubmitCampaign
+from workflows.messages import ResubmitCampaign
 from workflows.state import OnboardingStatus
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"

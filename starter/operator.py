@@ -1,5 +1,5 @@
 """`tendlc resubmit-campaign`, `resubmit-brand`, `cancel` and `extend-deadline`: a person's actions
-on a running onboarding, sent as the workflow's Updates (workflows/operator.py).
+on a running onboarding, sent as the workflow's Updates (workflows/actions.py).
 
 Each prints the outcome of the Update. Exit codes: 0 accepted (what was done, and the step now);
 2 refused, by the onboarding (it does not fit where the onboarding stands: nothing changed) or
@@ -28,15 +28,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from bird.models import BrandPatch, CampaignPatch
 from starter.connection import TemporalSettings, connect
 from starter.status import handle_for
+from workflows.failures import REFUSED
+from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import (
-    REFUSED,
-    ActionResult,
-    CancelOnboarding,
-    ExtendDeadline,
-    ResubmitBrand,
-    ResubmitCampaign,
-)
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 3, 5
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from temporalio import workflow
 
-from workflows.contract import Step
-from workflows.request import ExistingBrand, ExistingNumber, OnboardingRequest
-from workflows.state import Charge, OnboardingState, PreflightWarning
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, Field
 
+    from workflows.contract import Step
+    from workflows.kinds import Kind, default_deadline_days
+    from workflows.request import ExistingBrand, ExistingNumber, OnboardingRequest
+    from workflows.state import Charge, OnboardingState, PreflightWarning
+
+# TENDLC_POLL_MIN_SECONDS and TENDLC_POLL_MAX_SECONDS when unset: a minute, then up to six hours.
 DEFAULT_POLL_MIN_SECONDS = 60.0
 DEFAULT_POLL_MAX_SECONDS = 21600.0
 
@@ -41,10 +46,10 @@ class ConnectorPlan(BaseModel):
 class DeadlineDays(BaseModel):
     """How long each wait may take before a person is asked to look (request `deadlines`)."""
 
-    brand: float = 30
-    vetting: float = 30
-    campaign: float = 45
-    readiness: float = 3
+    brand: float = default_deadline_days(Kind.BRAND)
+    vetting: float = default_deadline_days(Kind.VETTING)
+    campaign: float = default_deadline_days(Kind.CAMPAIGN)
+    readiness: float = default_deadline_days(Kind.CONNECTOR)
 
 
 class OnboardingInput(BaseModel):

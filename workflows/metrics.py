@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from workflows.contract import Step
+with workflow.unsafe.imports_passed_through():
+    from workflows.contract import Step
 
 # The steps that wait on Bird's reviewers or on carriers, not on our own calls.
 WAIT_STEPS = frozenset({Step.AWAIT_BRAND, Step.VETTING, Step.AWAIT_CAMPAIGN, Step.AWAIT_READY})
