@@ -25,6 +25,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from bird.errors import field_errors_of
 from bird.models import BrandPatch, CampaignPatch
 from starter.connection import TemporalSettings, connect
 from starter.status import handle_for
@@ -109,9 +110,9 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
         model.model_validate(data)
     except ValidationError as exc:
         print(f"{path}: not sent", file=err)
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "(changes)"
-            print(f"  {field}: {error['msg']}", file=err)
+        for field, messages in field_errors_of(exc, "(changes)").items():
+            for message in messages:
+                print(f"  {field}: {message}", file=err)
         return None
     return data
 
