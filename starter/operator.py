@@ -29,7 +29,7 @@ from bird.errors import field_errors_of
 from bird.models import BrandPatch, CampaignPatch
 from starter.connection import TemporalSettings, connect
 from starter.status import handle_for
-from workflows.failures import REFUSED
+from workflows.failures import REFUSED, failure_of
 from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
 from workflows.onboarding import OnboardingWorkflow
 
@@ -151,16 +151,15 @@ def _failed(exc: WorkflowUpdateFailedError, out: TextIO) -> int:
     if not isinstance(cause, ApplicationError):
         print(f"failed: {cause or exc}", file=out)
         return EXIT_FAILED
-    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-    field_errors: dict[str, list[str]] = details.get("field_errors") or {}
-    head = details.get("summary") or cause.message
-    if cause.type == REFUSED:
+    failure = failure_of(exc)
+    head = (failure.details or {}).get("summary") or failure.message
+    if failure.type == REFUSED:
         print(f"refused: {head}", file=out)
         code = EXIT_REFUSED
     else:
         print(f"failed: {head}; the onboarding stays where it was", file=out)
         code = EXIT_FAILED
-    for field, messages in field_errors.items():
+    for field, messages in failure.field_errors.items():
         print(f"  {field}: {'; '.join(messages)}", file=out)
     return code
 

@@ -1,11 +1,13 @@
 """What a failed Bird call says, read in one place (the step that blocks on it, the Update that
-reports it, the poll round that goes on), and the failures a person's Update ends with."""
+reports it, the poll round that goes on, the CLI that prints a failed Update), and the failures a
+person's Update ends with."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 # The failure type of a refused Update (the validator's, or the handler's own re-check): the CLI
@@ -26,7 +28,8 @@ class Failure:
     field_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def failure_of(err: ActivityError) -> Failure:
+def failure_of(err: ActivityError | WorkflowUpdateFailedError) -> Failure:
+    """What failed an activity (for a step, an Update, a poll round) or an Update (for the CLI)."""
     cause = err.cause
     if not isinstance(cause, ApplicationError):
         other = cause or err

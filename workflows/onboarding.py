@@ -15,10 +15,13 @@ action (workflows/actions.py) has to clear.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.base import ObjectRef
     from activities.brands import BrandActivities, CreateBrandInput, CreateVettingInput
     from activities.campaigns import CampaignActivities, CreateCampaignInput
     from activities.connectors import ConnectorActivities, InstallConnectorInput
@@ -193,47 +196,41 @@ class OnboardingWorkflow:
             self.state.skip(Step.REGISTER_BRAND, workflow.now(), "an already registered brand")
             self._record.learned_ids()
             return
-        self._record.enter(Step.REGISTER_BRAND)
-        ref = await self._needs_action.call(
+        ref = await self._create(
             Step.REGISTER_BRAND,
+            Kind.BRAND,
             BrandActivities.create_brand,
             lambda: CreateBrandInput(workspace_id=self._input.workspace_id, body=self._input.brand or {}),
-            billable=True,
         )
-        self._record.record_created(Kind.BRAND, ref)
         self._record.finish(Step.REGISTER_BRAND, f"brand {ref.id}")
 
     async def _vet_brand(self) -> None:
         if self.state.objects.vetting.id is not None:
             return
-        self._record.enter(Step.VETTING)
-        ref = await self._needs_action.call(
+        await self._create(  # the step stays open: it awaits the vetting too
             Step.VETTING,
+            Kind.VETTING,
             BrandActivities.create_vetting,
             lambda: CreateVettingInput(
                 workspace_id=self._input.workspace_id,
                 brand_id=self.state.objects.brand.id or "",
                 body=self._input.vetting or {},
             ),
-            billable=True,
         )
-        self._record.record_created(Kind.VETTING, ref)  # the step goes on: it awaits the vetting too
 
     async def _create_campaign(self) -> None:
         if self.state.objects.campaign.id is not None:
             return
-        self._record.enter(Step.CREATE_CAMPAIGN)
-        ref = await self._needs_action.call(
+        ref = await self._create(
             Step.CREATE_CAMPAIGN,
+            Kind.CAMPAIGN,
             CampaignActivities.create_campaign,
             lambda: CreateCampaignInput(
                 workspace_id=self._input.workspace_id,
                 brand_id=self.state.objects.brand.id or "",
                 body=self._input.campaign,
             ),
-            billable=True,
         )
-        self._record.record_created(Kind.CAMPAIGN, ref)
         self._record.finish(Step.CREATE_CAMPAIGN, f"campaign {ref.id}")
 
     async def _install_connector(self) -> None:
@@ -257,6 +254,15 @@ class OnboardingWorkflow:
         self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
         self._record.record_connector(ref)  # also applies events that named the connector before we knew it
         self._record.finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
+
+    async def _create(
+        self, step: Step, kind: Kind, activity: Callable[..., Awaitable[ObjectRef]], arg: Callable[[], Any]
+    ) -> ObjectRef:
+        """Enter `step` and create the registry object it is for: billed, recorded and indexed."""
+        self._record.enter(step)
+        ref = await self._needs_action.call(step, activity, arg, billable=True)
+        self._record.record_created(kind, ref)
+        return ref
 
     # -- continue-as-new --------------------------------------------------------------------------
 
