@@ -1,9 +1,5 @@
-"""Bird's webhook events as the onboarding reads them: which events it follows and subscribes to,
-and what object (kind, id, status) a payload is about, whatever the payload's spelling.
-
-Shared by the relay (routing a delivery), the webhook setup (subscribing) and the workflow
-(applying an event), so the payload quirks are known in one place.
-"""
+"""Bird's webhook events as the onboarding reads them: which it follows and subscribes to, and what
+object a payload is about. Shared by the relay, the webhook setup and the workflow."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
 """Bird's status strings the code decides on, in one place: the registry's (brands, vettings,
-campaigns), the connector's `useCaseStatus` check, and channels' and webhook subscriptions'.
-
-bird-docs: campaigns are created as DRAFT and move to PENDING; brands and vettings start PENDING;
-TCR then approves or rejects. Anything not listed here is only displayed, never compared.
-"""
+campaigns), the connector's checks, channels' and webhook subscriptions'."""
 
 from __future__ import annotations
+
+# bird-docs: campaigns are created as DRAFT and move to PENDING; brands and vettings start PENDING;
+# TCR then approves or rejects. Anything not listed here is only displayed, never compared.
 
 DRAFT = "DRAFT"
 PENDING = "PENDING"

@@ -1,20 +1,5 @@
-"""A person's actions on an onboarding, sent as Workflow Updates: `resubmit_campaign`,
-`resubmit_brand`, `cancel` and `extend_deadline`: the checks that refuse what does not fit the
-onboarding's state, and what each one does once accepted (its arguments and results:
-workflows/messages.py).
-
-The checks are plain functions of the state and the input, so the same code serves the validator
-(which refuses before anything reaches history) and the handler, which runs them again under the
-workflow's lock: an Update accepted a moment earlier may have changed the state since. Changes are
-checked with the same models as a new request (`CampaignCreate`, `BrandCreate`) applied to the
-body the onboarding was started with, so a correction can never produce a body a request could not
-have had.
-
-Bird's rules behind them (bird-docs/10dlc-events.txt, us-10dlc-installation-rendered.txt):
-only a DECLINED campaign can be resubmitted (PATCH); every other campaign rejection needs a new
-campaign, billed again (registration fee and a three-month minimum commitment); a brand is
-corrected with "Update a brand", and resubmitting it "may" cost more.
-"""
+"""A person's actions on an onboarding (Updates): the checks that refuse what does not fit its state,
+and what each does once accepted. Plain functions of state and input, so validator and handler share them."""
 
 from __future__ import annotations
 
@@ -53,6 +38,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.recording import Recorder
     from workflows.state import BilledItem, Charge, OnboardingState, OperatorAction, StepRecord, Tracked
     from workflows.waits import resumed_wait
+
+# The checks serve the validator (which refuses before anything reaches history) and the handler,
+# which runs them again under the lock: an Update accepted a moment earlier may have changed the
+# state since. Changes are checked with the same models as a new request (`CampaignCreate`,
+# `BrandCreate`) applied to the body the onboarding was started with, so a correction can never
+# produce a body a request could not have had.
+#
+# Bird's rules behind them (bird-docs/10dlc-events.txt, us-10dlc-installation-rendered.txt): only a
+# DECLINED campaign can be resubmitted (PATCH); every other campaign rejection needs a new campaign,
+# billed again (registration fee and a three-month minimum commitment); a brand is corrected with
+# "Update a brand", and resubmitting it "may" cost more.
 
 T = TypeVar("T")
 

@@ -1,6 +1,5 @@
-"""NEEDS_ACTION: a Bird call that refuses, or a registry that rejects, stops the onboarding with
-Bird's words in the status until a person's action clears `blocked`. Kept apart from the steps so
-that each step is written as if every call succeeded."""
+"""NEEDS_ACTION: a refused call or a rejection stops the onboarding with Bird's words until a person
+clears `blocked`. Apart from the steps, so that each step reads as if every call succeeded."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Names the outside world relies on: workflow ids, the task queue, steps, search attributes,
-and the `bird_event` signal payload. Relay, CLI, sandbox tests and the workflow import these;
-nobody retypes the strings. (What an event's payload means is Bird's: bird/events.py.)"""
+"""Names the outside world relies on (workflow ids, task queue, steps, search attributes, the
+`bird_event` payload): relay, CLI and tests import them; nobody retypes the strings."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""What a failed Bird call says, read in one place (the step that blocks on it, the Update that
-reports it, the poll round that goes on, the CLI that prints a failed Update), and the failures a
-person's Update ends with."""
+"""Reading a failed activity or Update in one place (for the blocked step, the Update, the poll round,
+the CLI), and the failures a person's Update ends with."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""The workflow's argument and result.
-
-`OnboardingInput` is what the starter builds from a validated request plus settings. It lives in
-history for weeks, so it is deliberately tolerant: Bird create bodies travel as plain JSON objects
-(validated strictly by the starter before, and by the activity that sends them), never as the strict
-request models, so a tightened validator cannot stop a running onboarding from decoding.
-"""
+"""The workflow's argument and result. `OnboardingInput` lives in history for weeks, so it is
+tolerant: Bird bodies travel as plain JSON, never as the strict request models."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Every kind of Bird object an onboarding holds, one row each: what Bird bills for it, what stays
-billed when the onboarding stops, which search attribute routes its events, and, for the objects
-a step waits on, how that wait looks, polls and when it runs out. A new kind is one row here.
-"""
+"""One row per kind of Bird object: its fee, what stays billed, its routing search attribute, and the
+wait for its verdict (step, activities, deadline). A new kind of object is one row here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Metrics the workflow emits through the worker's runtime (exported on its Prometheus port):
-how long each approval wait took, and every step finished with its outcome. The SDK drops them
-while replaying, so a replayed history never counts twice."""
+"""Metrics the workflow emits through the worker's runtime: each step finished and each approval
+wait's length. The SDK drops them while replaying, so a replayed history never counts twice."""
 
 from __future__ import annotations
 

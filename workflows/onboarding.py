@@ -1,16 +1,5 @@
-"""The onboarding workflow: one customer's US 10DLC registration, from buying a number to an SMS
-channel carriers accept, over the weeks approvals take.
-
-    BUY_NUMBER → REGISTER_BRAND → AWAIT_BRAND → VETTING (optional) → CREATE_CAMPAIGN
-    → AWAIT_CAMPAIGN → INSTALL_CONNECTOR → AWAIT_READY → DONE
-
-Deterministic orchestration only: Bird is called from activities, time comes from `workflow.now()`.
-Every step is written against the state, not the position in the code, so that a run continued as
-new walks the same steps and skips what is already done. When Bird refuses something (a rejection,
-or a request it will not accept) the onboarding stops in NEEDS_ACTION with Bird's words in the
-status, and waits for a person (workflows/blocking.py); `blocked` is the one thing a person's
-action (workflows/actions.py) has to clear.
-"""
+"""The onboarding workflow: its run and its eight steps, in order. How it waits, blocks, records and
+serves a person's Updates lives in waits.py, blocking.py, recording.py and actions.py."""
 
 from __future__ import annotations
 
@@ -43,6 +32,17 @@ MAX_POLLS_PER_RUN = 100
 
 @workflow.defn
 class OnboardingWorkflow:
+    """One customer's US 10DLC registration, over the weeks approvals take:
+
+        BUY_NUMBER → REGISTER_BRAND → AWAIT_BRAND → VETTING (optional) → CREATE_CAMPAIGN
+        → AWAIT_CAMPAIGN → INSTALL_CONNECTOR → AWAIT_READY → DONE
+
+    Every step is written against the state, not the position in the code, so that a run continued
+    as new walks the same steps and skips what is already done. When Bird refuses something the
+    onboarding stops in NEEDS_ACTION with Bird's words in the status; `blocked` is the one thing a
+    person's action clears.
+    """
+
     @workflow.init
     def __init__(self, input: OnboardingInput) -> None:
         self._input = input

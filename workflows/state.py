@@ -1,10 +1,5 @@
-"""What one onboarding knows: every Bird object it owns, what it waits for, what it cost, and how it
-got here. Carried whole across continue-as-new; the `status` query is built from it.
-
-Plain pydantic and no Temporal calls, so the event-ordering rules are unit-testable; the workflow
-passes in `workflow.now()` wherever a time is recorded. Every field has a default so that histories
-written by older code still decode.
-"""
+"""What one onboarding knows (its objects, wait, charges, steps), carried whole across continue-as-new;
+the `status` query is built from it. Plain pydantic, so its rules are unit-testable."""
 
 from __future__ import annotations
 
@@ -19,6 +14,9 @@ with workflow.unsafe.imports_passed_through():
     from bird.statuses import DRAFT, IN_PROGRESS
     from workflows.contract import BirdEvent, Step
     from workflows.kinds import Kind, fee_of
+
+# The workflow passes in `workflow.now()` wherever a time is recorded. Every field has a default so
+# that histories written by older code still decode.
 
 # How many delivery ids to remember for dedupe. Bird repeats a delivery for about a day; a few
 # hundred covers any realistic burst, and bounds what continue-as-new carries.

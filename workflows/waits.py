@@ -1,20 +1,5 @@
-"""Awaiting a verdict Bird gives on its own time (a registry's approval, carriers linking a
-number), the same way for every kind of object, with a deadline on each wait.
-
-Webhook first: the `bird_event` signal records what it says and the waiting condition wakes. Polling
-covers lost webhooks: after each gap of the exponential series a round of polls runs as one
-activity whose retry policy does the backoff (no history per retry), raced with the signal and
-abandoned if the signal wins. Between rounds the caller may continue as new; the durable part of
-a wait (`Waiting`: since when, how many polls) lives in the onboarding state and survives it.
-
-Each wait gets its deadline when it begins (the request's `deadlines`; defaults in
-workflows/kinds.py), kept in `Waiting.deadline_at` so that it survives continue-as-new and shows
-in the status. When it passes, the onboarding takes one last look (the decision may have been made
-and its event lost since the last poll); still undecided, it stops in NEEDS_ACTION saying which
-wait ran out, and a person extends the wait (`extend_deadline`) or cancels. Deadlines came after
-onboardings were already running, so they apply behind the `wait-deadlines` patch: histories
-recorded before it replay unchanged, with no deadline.
-"""
+"""Awaiting a verdict Bird gives on its own time (an approval, carriers linking a number), the same
+way for every kind of object: an event or a fallback poll ends it, a deadline bounds it."""
 
 from __future__ import annotations
 
@@ -39,6 +24,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, poll_interval
     from workflows.recording import Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
+
+# Webhook first: the `bird_event` signal records what it says and the waiting condition wakes.
+# Polling covers lost webhooks: after each gap of the exponential series a round of polls runs as one
+# activity whose retry policy does the backoff (no history per retry), raced with the signal and
+# abandoned if the signal wins. Between rounds the run may continue as new; the durable part of a
+# wait (`Waiting`: since when, how many polls, its deadline) lives in the onboarding state.
+#
+# Each wait gets its deadline when it begins (the request's `deadlines`; defaults in
+# workflows/kinds.py). When it passes, the onboarding takes one last look (the decision may have
+# been made and its event lost since the last poll); still undecided, it stops in NEEDS_ACTION
+# saying which wait ran out, and a person extends the wait (`extend_deadline`) or cancels.
+# Deadlines came after onboardings were already running, so they apply behind this patch:
+# histories recorded before it replay unchanged, with no deadline.
 
 DEADLINES_PATCH = "wait-deadlines"
 
