@@ -15,7 +15,6 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
-    from activities.base import ObjectRef
     from activities.brands import BrandActivities, UpdateBrandInput
     from activities.campaigns import CampaignActivities, CreateCampaignInput, PatchCampaignInput
     from bird.errors import field_errors_of
