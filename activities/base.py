@@ -19,10 +19,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
 
-# Statuses that mean "the registry has not decided yet": polling goes on (bird-docs: campaigns are
-# created as DRAFT and move to PENDING; brands and vettings start PENDING).
-IN_PROGRESS = frozenset({"DRAFT", "PENDING"})
-
 
 class ObjectRef(BaseModel):
     """A Bird object as the workflow needs it: id, status, Bird's updatedAt, and the rejection reason."""

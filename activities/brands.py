@@ -12,10 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.base import IN_PROGRESS, ObjectRef, bird_operation, rejection_text, validated
+from activities.base import ObjectRef, bird_operation, rejection_text, validated
 from activities.errors import not_yet
 from bird.client import BirdClient
 from bird.models import Brand, BrandCreate, BrandPatch, Vetting, VettingCreate
+from bird.statuses import APPROVED, EXPIRED, IN_PROGRESS
 
 
 class CreateBrandInput(BaseModel):
@@ -115,7 +116,7 @@ class BrandActivities:
         """
         body = validated(BrandPatch, req.body, "update_brand")
         current = await self._bird.get_brand(req.workspace_id, req.brand_id)
-        if current.status in IN_PROGRESS or current.status == "APPROVED":
+        if current.status in IN_PROGRESS or current.status == APPROVED:
             return brand_ref(current, created=False)
         return brand_ref(await self._bird.update_brand(req.workspace_id, req.brand_id, body))
 
@@ -129,7 +130,7 @@ class BrandActivities:
         body = validated(VettingCreate, req.body, "create_vetting")
         for vetting in await self._bird.list_vettings(req.workspace_id, req.brand_id):
             if (
-                vetting.status != "EXPIRED"
+                vetting.status != EXPIRED
                 and (vetting.vetting_class or body.vetting_class) == body.vetting_class
                 and (vetting.vetting_provider_id or "") == (body.vetting_provider_id or vetting.vetting_provider_id or "")
             ):

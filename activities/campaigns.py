@@ -11,10 +11,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 from temporalio import activity
 
-from activities.base import IN_PROGRESS, ObjectRef, bird_operation, rejection_text, validated
+from activities.base import ObjectRef, bird_operation, rejection_text, validated
 from activities.errors import not_yet
 from bird.client import BirdClient
 from bird.models import Campaign, CampaignCreate, CampaignPatch
+from bird.statuses import APPROVED, IN_PROGRESS
 
 
 class CreateCampaignInput(BaseModel):
@@ -75,7 +76,7 @@ class CampaignActivities:
         """
         body = validated(CampaignPatch, req.body, "patch_campaign")
         current = await self._bird.get_campaign(req.workspace_id, req.brand_id, req.campaign_id)
-        if current.status in IN_PROGRESS or current.status == "APPROVED":
+        if current.status in IN_PROGRESS or current.status == APPROVED:
             return campaign_ref(current, created=False)
         return campaign_ref(await self._bird.patch_campaign(req.workspace_id, req.brand_id, req.campaign_id, body))
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from bird.errors import BirdError, BirdRateLimited
+from bird.errors import BirdError, BirdRateLimited, field_errors_of
 
 BIRD_REJECTED = "BirdRejected"
 INVALID_REQUEST = "InvalidRequest"
@@ -47,10 +47,7 @@ def application_error(exc: BirdError) -> ApplicationError:
 
 def invalid_request(operation: str, exc: ValidationError) -> ApplicationError:
     """A body that would not pass Bird's schema: sending it would only earn a 422, so nothing is sent."""
-    field_errors: dict[str, list[str]] = {}
-    for err in exc.errors():
-        field = ".".join(str(part) for part in err["loc"]) or "(body)"
-        field_errors.setdefault(field, []).append(err["msg"])
+    field_errors = field_errors_of(exc)
     message = f"{operation}: the request does not match Bird's schema ({len(field_errors)} field(s))"
     details = error_details(operation, field_errors=field_errors)
     return ApplicationError(message, details, type=INVALID_REQUEST, non_retryable=True)

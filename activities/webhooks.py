@@ -17,9 +17,10 @@ from temporalio.exceptions import ApplicationError
 from activities.base import bird_operation
 from activities.errors import INVALID_REQUEST
 from bird.client import BirdClient
+from bird.events import SUBSCRIBED_EVENTS
 from bird.models import WebhookSubscription, WebhookSubscriptionCreate
 from bird.models.webhooks import WEBHOOK_URL_PATTERN
-from workflows.contract import SUBSCRIBED_EVENTS
+from bird.statuses import SUBSCRIPTION_ACTIVE
 
 
 class EnsureWebhooksInput(BaseModel):
@@ -82,9 +83,9 @@ async def ensure_subscriptions(
     for service, event in SUBSCRIBED_EVENTS:
         matching = [sub for sub in current if _covers(sub, service, event, url)]
         if matching:
-            sub = next((s for s in matching if s.status in (None, "active")), matching[0])
+            sub = next((s for s in matching if s.status in (None, SUBSCRIPTION_ACTIVE)), matching[0])
             result.existing.append(SubscriptionRef(id=sub.id, service=service, event=event, status=sub.status))
-            if sub.status not in (None, "active"):
+            if sub.status not in (None, SUBSCRIPTION_ACTIVE):
                 result.problems.append(f"{service}/{event} ({sub.id}) is {sub.status}: reactivate it in Bird")
             if problem := _key_problem(sub, signing_key, older):
                 result.problems.append(problem)

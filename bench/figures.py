@@ -26,11 +26,12 @@ from bench.bare_workflow import SHAPE
 from bench.polls import margin, polls_until
 from bench.stack import BenchStack, cpu_used, finish_all, free_port, number_prefix, request_for, steady_rss
 from bird.client import BirdClient
+from bird.events import describe_event
 from bird.models import BrandCreate, BuyNumbersRequest, StockItemQuery
 from bird.signing import signed_headers
 from sandbox.events import brand_event
 from starter.stack import PUBLIC_RELAY_URL
-from workflows.contract import describe_event
+from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS
 
 # The Bird calls one onboarding cannot do without (issue 9): list stock, buy, create brand, create
 # vetting, create campaign, create connector, one readiness read, one webhook-subscription list.
@@ -53,7 +54,7 @@ POLL_CALLS: dict[str, dict[str, int]] = {
     "connector": {"get_connector": 1, "get_connector_readiness": 1},
 }
 FLOOR_ROUNDS = 5
-PRODUCTION_POLL = (60.0, 21600.0)  # DESIGN's defaults of TENDLC_POLL_MIN/MAX_SECONDS
+PRODUCTION_POLL = (DEFAULT_POLL_MIN_SECONDS, DEFAULT_POLL_MAX_SECONDS)  # TENDLC_POLL_MIN/MAX_SECONDS unset
 PARKED_POLL = (86400.0, 86400.0)  # parked onboardings must not poll while measured
 
 

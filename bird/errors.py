@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from bird.models.errors import ErrorBody
 
@@ -127,6 +128,16 @@ def field_errors_from(details: dict[str, Any] | None) -> dict[str, list[str]]:
     if isinstance(source, dict):
         for key, value in source.items():
             out[str(key)] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return out
+
+
+def field_errors_of(exc: ValidationError, whole: str = "(body)") -> dict[str, list[str]]:
+    """A pydantic validation error as `{field: [messages]}`, the shape Bird's own field errors take
+    here; `whole` names an error about the value as a whole (an empty location)."""
+    out: dict[str, list[str]] = {}
+    for err in exc.errors():
+        field = ".".join(str(part) for part in err["loc"]) or whole
+        out.setdefault(field, []).append(err["msg"])
     return out
 
 

@@ -20,12 +20,13 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from temporalio.client import Client
 
+from bird.events import FOLLOWED_EVENTS, describe_event
 from bird.models import WebhookEnvelope
 from bird.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from relay.dedupe import RecentDeliveries
 from relay.routing import TemporalLink, TemporalUnavailable, find_onboardings, signal_onboardings
 from relay.settings import RelaySettings
-from workflows.contract import FOLLOWED_EVENTS, BirdEvent, describe_event
+from workflows.contract import BirdEvent
 
 WEBHOOK_PATH = "/webhooks/bird"
 log = logging.getLogger("relay")

@@ -1,6 +1,6 @@
 """From an event to the onboardings that own its object, and the `bird_event` signal to each.
 
-The lookup goes through the workflows' search attributes (`ROUTING_KEY` in workflows/contract.py),
+The lookup goes through the workflows' search attributes (`ROUTING_KEY` in workflows/kinds.py),
 open workflows only. Temporal failures surface as `TemporalUnavailable`, which the app turns into a
 503 so that Bird retries the delivery later.
 """
@@ -17,7 +17,9 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.contract import CONNECTOR_ID, ROUTING_KEY, BirdEvent, EventRef, ObjectKind
+from bird.events import EventRef, ObjectKind
+from workflows.contract import CONNECTOR_ID, BirdEvent
+from workflows.kinds import ROUTING_KEY
 from workflows.onboarding import OnboardingWorkflow
 
 # The handler itself rather than its name: a rename or a changed argument type shows up here.

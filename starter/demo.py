@@ -31,6 +31,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from bird.config import BirdSettings
+from bird.statuses import DECLINED
 from starter.console import make_console
 from starter.connection import TemporalSettings, connect
 from starter.processes import StackError
@@ -38,7 +39,7 @@ from starter.stack import LocalStack, StackConfig
 from starter.start import Refused, StartSettings, prepare, start
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import ResubmitCampaign
+from workflows.messages import ResubmitCampaign
 from workflows.state import OnboardingStatus
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"
@@ -174,7 +175,7 @@ async def watch(
 async def resubmit_declined(handle: WorkflowHandle, status: OnboardingStatus, console: Console) -> bool:
     """What a person does about a declined campaign: read why, correct it, resubmit it."""
     blocked = status.blocked
-    if blocked is None or blocked.status != "DECLINED":
+    if blocked is None or blocked.status != DECLINED:
         return False
     console.print(f"[red]NEEDS_ACTION[/] {blocked.reason}")
     fields = ", ".join(DECLINED_CORRECTION)

@@ -1,5 +1,5 @@
 """`tendlc resubmit-campaign`, `resubmit-brand`, `cancel` and `extend-deadline`: a person's actions
-on a running onboarding, sent as the workflow's Updates (workflows/operator.py).
+on a running onboarding, sent as the workflow's Updates (workflows/actions.py).
 
 Each prints the outcome of the Update. Exit codes: 0 accepted (what was done, and the step now);
 2 refused, by the onboarding (it does not fit where the onboarding stands: nothing changed) or
@@ -25,18 +25,13 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from bird.errors import field_errors_of
 from bird.models import BrandPatch, CampaignPatch
 from starter.connection import TemporalSettings, connect
 from starter.status import handle_for
+from workflows.failures import REFUSED, failure_of
+from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import (
-    REFUSED,
-    ActionResult,
-    CancelOnboarding,
-    ExtendDeadline,
-    ResubmitBrand,
-    ResubmitCampaign,
-)
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 0, 1, 2, 3, 5
 
@@ -115,9 +110,9 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
         model.model_validate(data)
     except ValidationError as exc:
         print(f"{path}: not sent", file=err)
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "(changes)"
-            print(f"  {field}: {error['msg']}", file=err)
+        for field, messages in field_errors_of(exc, "(changes)").items():
+            for message in messages:
+                print(f"  {field}: {message}", file=err)
         return None
     return data
 
@@ -156,16 +151,15 @@ def _failed(exc: WorkflowUpdateFailedError, out: TextIO) -> int:
     if not isinstance(cause, ApplicationError):
         print(f"failed: {cause or exc}", file=out)
         return EXIT_FAILED
-    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-    field_errors: dict[str, list[str]] = details.get("field_errors") or {}
-    head = details.get("summary") or cause.message
-    if cause.type == REFUSED:
+    failure = failure_of(exc)
+    head = (failure.details or {}).get("summary") or failure.message
+    if failure.type == REFUSED:
         print(f"refused: {head}", file=out)
         code = EXIT_REFUSED
     else:
         print(f"failed: {head}; the onboarding stays where it was", file=out)
         code = EXIT_FAILED
-    for field, messages in field_errors.items():
+    for field, messages in failure.field_errors.items():
         print(f"  {field}: {'; '.join(messages)}", file=out)
     return code
 

@@ -30,7 +30,7 @@ from temporalio.service import RPCError
 from bird.config import BirdSettings
 from starter.connection import TemporalSettings, connect
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
-from workflows.inputs import OnboardingInput, PollSettings
+from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS, OnboardingInput, PollSettings
 from workflows.onboarding import OnboardingWorkflow
 from workflows.request import OnboardingRequest, RequestError, load_request
 from workflows.state import OnboardingStatus, PreflightWarning
@@ -43,8 +43,8 @@ class StartSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
-    tendlc_poll_min_seconds: float = Field(default=60.0, gt=0)
-    tendlc_poll_max_seconds: float = Field(default=21600.0, gt=0)
+    tendlc_poll_min_seconds: float = Field(default=DEFAULT_POLL_MIN_SECONDS, gt=0)
+    tendlc_poll_max_seconds: float = Field(default=DEFAULT_POLL_MAX_SECONDS, gt=0)
 
 
 class Refused(Exception):

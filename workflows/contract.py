@@ -1,14 +1,16 @@
-"""Names the outside world relies on: workflow ids, the task queue, steps, search attributes,
-and the `bird_event` signal payload. Relay, CLI, sandbox tests and the workflow import these;
-nobody retypes the strings (DESIGN.md, "Names the outside world sees")."""
+"""Names the outside world relies on (workflow ids, task queue, steps, search attributes, the
+`bird_event` payload): relay, CLI and tests import them; nobody retypes the strings."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from temporalio import workflow
 from temporalio.common import SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ConfigDict
 
 DEFAULT_TASK_QUEUE = "bird-10dlc"
 WORKFLOW_ID_PREFIX = "onboarding-"
@@ -58,22 +60,6 @@ CONNECTOR_ID = SearchAttributeKey.for_keyword("BirdConnectorId")
 SEARCH_ATTRIBUTES = (STEP, ONBOARDING_ID, BRAND_ID, CAMPAIGN_ID, VETTING_ID, CHANNEL_ID, CONNECTOR_ID)
 
 
-class ObjectKind(StrEnum):
-    BRAND = "brand"
-    VETTING = "vetting"
-    CAMPAIGN = "campaign"
-    CHANNEL = "channel"
-
-
-# Which search attribute finds the onboarding that owns an object of each kind.
-ROUTING_KEY: dict[ObjectKind, SearchAttributeKey[str]] = {
-    ObjectKind.BRAND: BRAND_ID,
-    ObjectKind.VETTING: VETTING_ID,
-    ObjectKind.CAMPAIGN: CAMPAIGN_ID,
-    ObjectKind.CHANNEL: CHANNEL_ID,
-}
-
-
 class BirdEvent(BaseModel):
     """The `bird_event` signal: one verified webhook delivery, as Bird sent it.
 
@@ -88,61 +74,3 @@ class BirdEvent(BaseModel):
     payload: dict[str, Any]
     delivery_id: str = ""
     received_at: str = ""
-
-
-class EventRef(BaseModel):
-    """What an event is about, whatever the payload's spelling."""
-
-    kind: ObjectKind
-    object_id: str
-    status: str
-    brand_id: str | None = None
-    connector_id: str | None = None
-
-
-# bird-docs/10dlc-events.txt: brand and campaign payloads are camelCase (`id`, `status`); the
-# vetting payload is Go-style (`ID`, `Status`, `BrandID`) and its event is named
-# `10dlc.brandVetting` although the subscription is for `10dlc.vetting`.
-_EVENT_KINDS: dict[tuple[str, str], ObjectKind] = {
-    ("numbers", "10dlc.brand"): ObjectKind.BRAND,
-    ("numbers", "10dlc.campaign"): ObjectKind.CAMPAIGN,
-    ("numbers", "10dlc.vetting"): ObjectKind.VETTING,
-    ("numbers", "10dlc.brandVetting"): ObjectKind.VETTING,
-    ("channels", "channel.updated"): ObjectKind.CHANNEL,
-    ("channels", "channel.created"): ObjectKind.CHANNEL,
-}
-# The (service, event) pairs `describe_event` understands; the relay acknowledges others unread.
-FOLLOWED_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_KINDS)
-
-# The subscriptions an onboarding needs (service, event), as `tendlc webhooks setup` creates them.
-SUBSCRIBED_EVENTS: tuple[tuple[str, str], ...] = (
-    ("numbers", "10dlc.brand"),
-    ("numbers", "10dlc.campaign"),
-    ("numbers", "10dlc.vetting"),
-    ("channels", "channel.updated"),
-)
-
-
-def _field(payload: dict[str, Any], *names: str) -> Any:
-    for name in names:
-        if payload.get(name) not in (None, ""):
-            return payload[name]
-    return None
-
-
-def describe_event(service: str, event: str, payload: dict[str, Any]) -> EventRef | None:
-    """The object an event is about, or None for events the onboarding does not follow."""
-    kind = _EVENT_KINDS.get((service, event))
-    if kind is None:
-        return None
-    object_id = _field(payload, "id", "ID")
-    status = _field(payload, "status", "Status")
-    if not isinstance(object_id, str) or not isinstance(status, str):
-        return None
-    return EventRef(
-        kind=kind,
-        object_id=object_id,
-        status=status,
-        brand_id=_field(payload, "brandId", "BrandID"),
-        connector_id=_field(payload, "connectorId"),
-    )

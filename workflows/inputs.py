@@ -1,21 +1,21 @@
-"""The workflow's argument and result.
-
-`OnboardingInput` is what the starter builds from a validated request plus settings. It lives in
-history for weeks, so it is deliberately tolerant: Bird create bodies travel as plain JSON objects
-(validated strictly by the starter before, and by the activity that sends them), never as the strict
-request models, so a tightened validator cannot stop a running onboarding from decoding.
-"""
+"""The workflow's argument and result. `OnboardingInput` lives in history for weeks, so it is
+tolerant: Bird bodies travel as plain JSON, never as the strict request models."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from temporalio import workflow
 
-from workflows.contract import Step
-from workflows.request import ExistingBrand, ExistingNumber, OnboardingRequest
-from workflows.state import Charge, OnboardingState, PreflightWarning
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, Field
 
+    from workflows.contract import Step
+    from workflows.kinds import Kind, default_deadline_days
+    from workflows.request import ExistingBrand, ExistingNumber, OnboardingRequest
+    from workflows.state import Charge, OnboardingState, PreflightWarning
+
+# TENDLC_POLL_MIN_SECONDS and TENDLC_POLL_MAX_SECONDS when unset: a minute, then up to six hours.
 DEFAULT_POLL_MIN_SECONDS = 60.0
 DEFAULT_POLL_MAX_SECONDS = 21600.0
 
@@ -41,10 +41,10 @@ class ConnectorPlan(BaseModel):
 class DeadlineDays(BaseModel):
     """How long each wait may take before a person is asked to look (request `deadlines`)."""
 
-    brand: float = 30
-    vetting: float = 30
-    campaign: float = 45
-    readiness: float = 3
+    brand: float = default_deadline_days(Kind.BRAND)
+    vetting: float = default_deadline_days(Kind.VETTING)
+    campaign: float = default_deadline_days(Kind.CAMPAIGN)
+    readiness: float = default_deadline_days(Kind.CONNECTOR)
 
 
 class OnboardingInput(BaseModel):

@@ -1,12 +1,12 @@
-"""Metrics the workflow emits through the worker's runtime (exported on its Prometheus port):
-how long each approval wait took, and every step finished with its outcome. The SDK drops them
-while replaying, so a replayed history never counts twice."""
+"""Metrics the workflow emits through the worker's runtime: each step finished and each approval
+wait's length. The SDK drops them while replaying, so a replayed history never counts twice."""
 
 from __future__ import annotations
 
 from temporalio import workflow
 
-from workflows.contract import Step
+with workflow.unsafe.imports_passed_through():
+    from workflows.contract import Step
 
 # The steps that wait on Bird's reviewers or on carriers, not on our own calls.
 WAIT_STEPS = frozenset({Step.AWAIT_BRAND, Step.VETTING, Step.AWAIT_CAMPAIGN, Step.AWAIT_READY})

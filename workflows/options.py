@@ -1,9 +1,4 @@
-"""Activity options, in one table: timeouts and retry policies for every kind of Bird call.
-
-Transient failures (network, 5xx, 429) retry without limit: an onboarding waits out an outage rather
-than failing. What Bird refused (`BirdRejected`) or our own schema check refused (`InvalidRequest`)
-is non-retryable, raised as such by `activities.errors`, and lands the onboarding in NEEDS_ACTION.
-"""
+"""Activity options, in one table: timeouts and retry policies for every kind of Bird call."""
 
 from __future__ import annotations
 
@@ -12,6 +7,10 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.workflow import ActivityCancellationType
+
+# Transient failures (network, 5xx, 429) retry without limit: an onboarding waits out an outage
+# rather than failing. What Bird refused (`BirdRejected`) or our own schema check refused
+# (`InvalidRequest`) is non-retryable (activities.errors), and lands the onboarding in NEEDS_ACTION.
 
 # Activities heartbeat while they run (activities.base), so a worker that dies mid-call is noticed
 # after this long instead of after the whole start-to-close timeout.

@@ -1,20 +1,22 @@
-"""What one onboarding knows: every Bird object it owns, what it waits for, what it cost, and how it
-got here. Carried whole across continue-as-new; the `status` query is built from it.
-
-Plain pydantic and no Temporal calls, so the event-ordering rules are unit-testable; the workflow
-passes in `workflow.now()` wherever a time is recorded. Every field has a default so that histories
-written by older code still decode.
-"""
+"""What one onboarding knows (its objects, wait, charges, steps), carried whole across continue-as-new;
+the `status` query is built from it. Plain pydantic, so its rules are unit-testable."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from temporalio import workflow
 
-from activities.base import IN_PROGRESS
-from workflows.contract import BirdEvent, ObjectKind, Step, describe_event
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, Field
+
+    from bird.events import ObjectKind, describe_event, event_time
+    from bird.statuses import DRAFT, IN_PROGRESS
+    from workflows.contract import BirdEvent, Step
+    from workflows.kinds import Kind, fee_of
+
+# The workflow passes in `workflow.now()` wherever a time is recorded. Every field has a default so
+# that histories written by older code still decode.
 
 # How many delivery ids to remember for dedupe. Bird repeats a delivery for about a day; a few
 # hundred covers any realistic burst, and bounds what continue-as-new carries.
@@ -23,46 +25,12 @@ SEEN_DELIVERIES_KEPT = 256
 # call that made it has returned to us. Kept (as small refs) until the id is recorded.
 EARLY_EVENTS_KEPT = 32
 
-APPROVED = "APPROVED"
-
-
-class Kind(StrEnum):
-    """The objects an onboarding creates or follows (a superset of the routable `ObjectKind`)."""
-
-    NUMBER = "number"
-    BRAND = "brand"
-    VETTING = "vetting"
-    CAMPAIGN = "campaign"
-    CONNECTOR = "connector"
-    CHANNEL = "channel"
-
-
-# What Bird bills for each create (bird-docs/us-10dlc-installation-rendered.txt). Bird publishes no
-# amounts for the registry fees, so only the number's monthly price (from the stock item) is known.
-FEES: dict[Kind, tuple[str, bool]] = {
-    Kind.NUMBER: ("number subscription", True),
-    Kind.BRAND: ("brand registration fee", False),
-    Kind.VETTING: ("brand vetting fee", False),
-    Kind.CAMPAIGN: ("campaign registration fee and three-month minimum commitment", True),
-    Kind.CONNECTOR: ("SMS channel connector", False),
-}
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """Bird's ISO-8601 `updatedAt`, or None when absent or unreadable (then ordering falls back)."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
 
 def _rank(status: str | None) -> int:
     if status is None:
         return -1
     if status in IN_PROGRESS:
-        return 0 if status == "DRAFT" else 1
+        return 0 if status == DRAFT else 1
     return 2  # decided: APPROVED, REJECTED, DECLINED, active, ...
 
 
@@ -119,8 +87,8 @@ class Waiting(BaseModel):
     deadline_at: datetime | None = None
 
 
-class Charge(BaseModel):
-    """A fee Bird bills for an object this onboarding holds."""
+class BilledItem(BaseModel):
+    """An object Bird bills for, and its fee (`workflows.kinds`: what each kind costs)."""
 
     kind: Kind
     object_id: str
@@ -128,6 +96,11 @@ class Charge(BaseModel):
     recurring: bool = False
     amount: float | None = None
     currency: str | None = None
+
+
+class Charge(BilledItem):
+    """A fee Bird bills for an object this onboarding holds."""
+
     at: datetime
     # Found by list-and-match rather than created by the call that returned it: an earlier attempt
     # of this onboarding (or an earlier onboarding) created it, and Bird billed it then.
@@ -160,7 +133,7 @@ class Blocker(BaseModel):
 
 
 class OperatorAction(BaseModel):
-    """What a person did through an Update (workflows/operator.py), kept in the status history."""
+    """What a person did through an Update (workflows/actions.py), kept in the status history."""
 
     action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline
     at: datetime
@@ -292,13 +265,13 @@ class OnboardingState(OnboardingStatus):
         """Record the fee for an object once, however often the step runs."""
         if any(c.kind == kind and c.object_id == object_id for c in self.charges):
             return
-        fee, recurring = FEES[kind]
+        fee = fee_of(kind)
         self.charges.append(
             Charge(
                 kind=kind,
                 object_id=object_id,
-                fee=fee,
-                recurring=recurring,
+                fee=fee.name,
+                recurring=fee.recurring,
                 amount=amount,
                 currency=currency,
                 at=now,
@@ -326,7 +299,7 @@ class OnboardingState(OnboardingStatus):
             object_id=ref.object_id,
             status=ref.status,
             connector_id=ref.connector_id,
-            at=parse_time(event.payload.get("updatedAt") or event.payload.get("UpdatedAt")),
+            at=event_time(event.payload),
         )
         if self._apply(early, now):
             return True

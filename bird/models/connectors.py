@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from bird.models._base import BirdRequest, BirdResponse
+from bird.statuses import CHECK_OK
 
 # The connector template the guide installs for a US 10DLC SMS channel.
 SMS_CONNECTOR_TEMPLATE = "sms-messagebird:1"
@@ -54,7 +55,7 @@ class Check(BirdResponse):
     @property
     def problems(self) -> list[str]:
         """What is not yet `ok`, in Bird's words, for a status line."""
-        return [f"{a.name}: {a.message or a.status}" for a in self.assertions if a.status != "ok"]
+        return [f"{a.name}: {a.message or a.status}" for a in self.assertions if a.status != CHECK_OK]
 
 
 class ConnectorReadiness(BirdResponse):
@@ -68,7 +69,7 @@ class ConnectorReadiness(BirdResponse):
     @property
     def ready(self) -> bool:
         check = self.use_case_check()
-        return check is not None and check.status == "ok"
+        return check is not None and check.status == CHECK_OK
 
 
 def _find_named(node: Any, name: str) -> dict[str, Any] | None:

@@ -14,12 +14,12 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.webhooks import EnsureWebhooksInput, WebhookActivities
 from bird.client import BirdClient
+from bird.events import SUBSCRIBED_EVENTS
 from bird.config import BirdSettings
 from relay import setup
 from relay.settings import RelaySettings
 from starter.cli import main
 from tests.relay.helpers import KEY, OLD_KEY, PUBLIC_URL
-from workflows.contract import SUBSCRIBED_EVENTS
 
 ORG = "3d0f2d3a-7a55-4d0e-9b3c-0c7f6f1b8a01"
 WS = "5b6c1e2f-8d9a-4b3c-a1e2-f3d4c5b6a7e8"

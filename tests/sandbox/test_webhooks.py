@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bird.errors import BirdValidationError
+from bird.events import SUBSCRIBED_EVENTS, describe_event
 from bird.models import VettingCreate, WebhookSubscriptionCreate
 from bird.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from sandbox.testing import bird_client, control_client, settle
@@ -24,7 +25,6 @@ from tests.sandbox.helpers import (
     campaign_body,
     connector_body,
 )
-from workflows.contract import SUBSCRIBED_EVENTS, describe_event
 
 BRAND_EVENTS = WebhookSubscriptionCreate(service="numbers", event="10dlc.brand", url=RELAY_URL, signing_key=SIGNING_KEY)
 

@@ -18,8 +18,9 @@ from bird.models import BrandPatch, CampaignPatch
 from starter.cli import main
 from starter.operator import EXIT_FAILED, EXIT_REFUSED, _failed, load_changes, show
 from workflows.contract import Step
-from workflows.operator import ACTION_FAILED, ActionResult, StillBilled, action_failed, refused
-from workflows.state import Kind
+from workflows.failures import ACTION_FAILED, action_failed, refused
+from workflows.kinds import Kind
+from workflows.messages import ActionResult, StillBilled
 
 
 def write(tmp_path: Path, content: str) -> Path:

@@ -17,12 +17,13 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.base import IN_PROGRESS, ObjectRef
+from activities.base import ObjectRef
 from activities.brands import BrandQuery, CreateBrandInput, CreateVettingInput, VettingQuery
 from activities.campaigns import CampaignQuery, CreateCampaignInput
 from activities.connectors import ConnectorQuery, ConnectorRef, InstallConnectorInput
 from activities.errors import not_yet
 from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberChoice, NumberRef
+from bird.statuses import IN_PROGRESS
 
 BRAND_ID = "11111111-1111-4111-8111-111111111111"
 VETTING_ID = "22222222-2222-4222-8222-222222222222"

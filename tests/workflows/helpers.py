@@ -17,9 +17,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from workflows.contract import BirdEvent
+from workflows.failures import REFUSED
 from workflows.inputs import OnboardingInput, PollSettings
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import REFUSED
 from workflows.request import parse_request
 from workflows.state import OnboardingStatus
 

@@ -21,11 +21,12 @@ from fastapi import FastAPI
 from temporalio.client import WorkflowHandle
 
 from bird.client import BirdClient
+from bird.events import SUBSCRIBED_EVENTS
 from bird.models import WebhookSubscriptionCreate
 from sandbox.app import create_app
 from sandbox.config import DEFAULT_ACCESS_KEY, SandboxConfig
 from sandbox.testing import bird_client, control_client, running
-from workflows.contract import SUBSCRIBED_EVENTS, BirdEvent
+from workflows.contract import BirdEvent
 from workflows.onboarding import OnboardingWorkflow
 
 RELAY_URL = "https://relay.example.com/webhooks/bird"

@@ -1,4 +1,4 @@
-"""Deadlines on the waits (workflows/deadlines.py) on the time-skipping server: each wait runs out
+"""Deadlines on the waits (workflows/waits.py) on the time-skipping server: each wait runs out
 into NEEDS_ACTION after one last look, a person extends it or cancels, and a decision the last
 look finds lets the onboarding go on."""
 
@@ -13,7 +13,7 @@ from tests.workflows.helpers import make_input, onboarding_worker, record_histor
 from workflows.contract import Step
 from workflows.inputs import PollSettings
 from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
+from workflows.messages import CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
 
 # Polls are rare here, so that a wait is mostly its deadline timer and the test stays quick.
 RARE_POLLS = PollSettings(min_seconds=3600, max_seconds=4 * 86400)

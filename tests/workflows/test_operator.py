@@ -1,5 +1,5 @@
 """A person's actions on the time-skipping server: `resubmit_campaign`, `resubmit_brand` and
-`cancel` (workflows/operator.py), with the real activities against the sandbox in-process where
+`cancel` (workflows/actions.py), with the real activities against the sandbox in-process where
 what Bird bills matters, and the in-memory fake where only the workflow's own logic does."""
 
 from __future__ import annotations
@@ -18,17 +18,7 @@ from sandbox.config import SandboxConfig
 from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
 from tests.workflows.sandbox_world import sandbox_world
-from workflows.contract import CAMPAIGN_ID as CAMPAIGN_KEY
-from workflows.contract import STEP as STEP_KEY
-from workflows.contract import Step
-from workflows.onboarding import OnboardingWorkflow
-from workflows.operator import (
-    ACTION_FAILED,
-    REFUSED,
-    CancelOnboarding,
-    ExtendDeadline,
-    ResubmitBrand,
-    ResubmitCampaign,
+from workflows.actions import (
     check_cancel,
     check_extension,
     mark_cancelled,
@@ -36,7 +26,14 @@ from workflows.operator import (
     plan_campaign_resubmission,
     still_billed,
 )
-from workflows.state import Blocker, Kind, OnboardingState
+from workflows.contract import CAMPAIGN_ID as CAMPAIGN_KEY
+from workflows.contract import STEP as STEP_KEY
+from workflows.contract import Step
+from workflows.failures import ACTION_FAILED, REFUSED
+from workflows.kinds import Kind
+from workflows.messages import CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
+from workflows.onboarding import OnboardingWorkflow
+from workflows.state import Blocker, OnboardingState
 
 DECLINE_REASON = {"description": "The samples do not show the opt-out wording", "code": "CMP-77"}
 FIXED_DESCRIPTION = (

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from bird.events import parse_time
 from workflows.contract import BirdEvent, Step
+from workflows.kinds import Kind
 from workflows.options import poll_interval
 from workflows.state import (
     SEEN_DELIVERIES_KEPT,
     Blocker,
-    Kind,
     OnboardingState,
-    parse_time,
     supersedes,
 )
 

@@ -1,0 +1,90 @@
+"""Bird's webhook events as the onboarding reads them: which it follows and subscribes to, and what
+object a payload is about. Shared by the relay, the webhook setup and the workflow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ObjectKind(StrEnum):
+    BRAND = "brand"
+    VETTING = "vetting"
+    CAMPAIGN = "campaign"
+    CHANNEL = "channel"
+
+
+class EventRef(BaseModel):
+    """What an event is about, whatever the payload's spelling."""
+
+    kind: ObjectKind
+    object_id: str
+    status: str
+    brand_id: str | None = None
+    connector_id: str | None = None
+
+
+# bird-docs/10dlc-events.txt: brand and campaign payloads are camelCase (`id`, `status`); the
+# vetting payload is Go-style (`ID`, `Status`, `BrandID`) and its event is named
+# `10dlc.brandVetting` although the subscription is for `10dlc.vetting`.
+_EVENT_KINDS: dict[tuple[str, str], ObjectKind] = {
+    ("numbers", "10dlc.brand"): ObjectKind.BRAND,
+    ("numbers", "10dlc.campaign"): ObjectKind.CAMPAIGN,
+    ("numbers", "10dlc.vetting"): ObjectKind.VETTING,
+    ("numbers", "10dlc.brandVetting"): ObjectKind.VETTING,
+    ("channels", "channel.updated"): ObjectKind.CHANNEL,
+    ("channels", "channel.created"): ObjectKind.CHANNEL,
+}
+# The (service, event) pairs `describe_event` understands; the relay acknowledges others unread.
+FOLLOWED_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_KINDS)
+
+# The subscriptions an onboarding needs (service, event), as `tendlc webhooks setup` creates them.
+SUBSCRIBED_EVENTS: tuple[tuple[str, str], ...] = (
+    ("numbers", "10dlc.brand"),
+    ("numbers", "10dlc.campaign"),
+    ("numbers", "10dlc.vetting"),
+    ("channels", "channel.updated"),
+)
+
+
+def _field(payload: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if payload.get(name) not in (None, ""):
+            return payload[name]
+    return None
+
+
+def describe_event(service: str, event: str, payload: dict[str, Any]) -> EventRef | None:
+    """The object an event is about, or None for events the onboarding does not follow."""
+    kind = _EVENT_KINDS.get((service, event))
+    if kind is None:
+        return None
+    object_id = _field(payload, "id", "ID")
+    status = _field(payload, "status", "Status")
+    if not isinstance(object_id, str) or not isinstance(status, str):
+        return None
+    return EventRef(
+        kind=kind,
+        object_id=object_id,
+        status=status,
+        brand_id=_field(payload, "brandId", "BrandID"),
+        connector_id=_field(payload, "connectorId"),
+    )
+
+
+def event_time(payload: dict[str, Any]) -> datetime | None:
+    """When Bird changed the object, as the payload says (`updatedAt`, or the vetting's `UpdatedAt`)."""
+    return parse_time(payload.get("updatedAt") or payload.get("UpdatedAt"))
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Bird's ISO-8601 `updatedAt`, or None when absent or unreadable (then ordering falls back)."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

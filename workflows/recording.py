@@ -1,0 +1,106 @@
+"""Writing down what the onboarding learns: objects and their statuses, charges, steps entered and
+finished (with their metrics), and the search attributes the relay routes events by."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.base import ObjectRef
+    from activities.connectors import ConnectorRef
+    from bird.events import parse_time
+    from bird.statuses import CHECK_OK
+    from workflows import metrics
+    from workflows.contract import ONBOARDING_ID, STEP, Step
+    from workflows.kinds import KINDS, Kind
+    from workflows.state import OnboardingState
+
+
+class Recorder:
+    """Records into one onboarding's state, and keeps its search attributes in step with it."""
+
+    def __init__(self, state: OnboardingState) -> None:
+        self.state = state
+        self._indexed: dict[str, str] = {}
+
+    # -- objects ----------------------------------------------------------------------------------
+
+    def record(self, kind: Kind, ref: Any) -> None:
+        """What a look or a poll answered about the object (the connector answers with readiness)."""
+        if kind == Kind.CONNECTOR:
+            self.record_connector(ref)
+        else:
+            self.observe(kind, ref)
+
+    def record_last_seen(self, kind: Kind, seen: dict[str, Any]) -> None:
+        """What a round of polls that ended undecided last saw (the connector's may name the channel)."""
+        if kind == Kind.CONNECTOR:
+            self.record_connector(ConnectorRef.model_validate(seen))
+        else:
+            self.last_polled(ObjectRef.model_validate(seen).status)
+
+    def observe(self, kind: Kind, ref: ObjectRef) -> None:
+        obj = self.state.objects.get(kind)
+        obj.id = obj.id or ref.id
+        if obj.observe(ref.status, parse_time(ref.updated_at), workflow.now()) or ref.status == obj.status:
+            obj.reason = ref.reason or obj.reason
+        self.last_polled(ref.status)
+
+    def resubmitted(self, kind: Kind, ref: ObjectRef) -> None:
+        # Back under review: `observe` would take that for a stale report and keep the rejection.
+        obj = self.state.objects.get(kind)
+        obj.status, obj.status_at, obj.reason, obj.seen_at = ref.status, parse_time(ref.updated_at), None, workflow.now()
+
+    def record_created(self, kind: Kind, ref: ObjectRef) -> None:
+        """Record a billable object the moment its id is known, and index it for the relay."""
+        self.observe(kind, ref)
+        self.state.charge(kind, ref.id, workflow.now(), matched_existing=not ref.created)
+        self.learned_ids()
+
+    def record_connector(self, ref: ConnectorRef) -> None:
+        o, now = self.state.objects, workflow.now()
+        o.connector.observe(ref.status or (CHECK_OK if ref.ready else None), None, now)
+        o.connector.reason = "; ".join(ref.problems) or None
+        if ref.channel_id and o.channel.id is None:
+            o.channel.id, o.channel.seen_at = ref.channel_id, now
+        self.last_polled(ref.status)
+        self.learned_ids()
+
+    def last_polled(self, status: str | None) -> None:
+        if self.state.waiting is not None:
+            self.state.waiting.last_polled_status = status
+
+    def learned_ids(self) -> None:
+        """After recording an id: apply events that arrived before it (Bird can announce an object
+        before the call that created it returns), and index the id for the relay."""
+        self.state.apply_early_events(workflow.now())
+        self.index()
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def enter(self, step: Step) -> None:
+        self.state.enter(step, workflow.now())
+        self.index()
+
+    def finish(self, step: Step, note: str = "") -> None:
+        closed_before = {id(r) for r in self.state.steps if r.ended_at is not None}
+        self.state.finish(step, workflow.now(), note=note)
+        for record in self.state.steps:
+            if record.step == step and record.ended_at is not None and id(record) not in closed_before:
+                seconds = (record.ended_at - record.started_at).total_seconds()
+                metrics.step_finished(step, record.outcome or "done", seconds)
+
+    # -- search attributes ------------------------------------------------------------------------
+
+    def index(self) -> None:
+        """Keep the search attributes current: the step, and every id the relay routes events by."""
+        s = self.state
+        wanted = [(STEP, s.step.value), (ONBOARDING_ID, s.onboarding_id)] + [
+            (info.routing_key, s.objects.get(kind).id) for kind, info in KINDS.items() if info.routing_key is not None
+        ]
+        changed = [(key, value) for key, value in wanted if value and self._indexed.get(key.name) != value]
+        if changed:
+            workflow.upsert_search_attributes([key.value_set(value) for key, value in changed])
+            self._indexed.update({key.name: value for key, value in changed})
