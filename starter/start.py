@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import sys
 from datetime import timedelta
@@ -28,11 +27,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from bird.config import BirdSettings
+from intake.inputs import onboarding_input
+from intake.preflight import check_request
+from intake.request import OnboardingRequest, RequestError, load_request
 from starter.connection import TemporalSettings, connect
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
 from workflows.inputs import OnboardingInput, PollSettings
 from workflows.onboarding import OnboardingWorkflow
-from workflows.request import OnboardingRequest, RequestError, load_request
 from workflows.state import OnboardingStatus, PreflightWarning
 
 EXIT_OK, EXIT_ENDED, EXIT_REFUSED, EXIT_ALREADY_OPEN, EXIT_NEEDS_ACTION, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
@@ -63,11 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def preflight(request: OnboardingRequest) -> tuple[list[str], list[PreflightWarning]]:
-    """Pre-flight findings as (errors, warnings); none when the checks are not part of this build."""
-    if importlib.util.find_spec("starter.preflight") is None:
-        return [], []
-    from starter.preflight import check_request
-
+    """Pre-flight findings as (errors, warnings): errors refuse the start, warnings are recorded."""
     errors: list[str] = []
     warnings: list[PreflightWarning] = []
     for finding in check_request(request):
@@ -110,7 +107,7 @@ def prepare(path: str, bird: BirdSettings, poll: StartSettings) -> OnboardingInp
         raise Refused(path, problems)
     workspace_id = request.workspace_id or bird.bird_workspace_id
     organization_id = request.organization_id or bird.bird_organization_id
-    return OnboardingInput.from_request(
+    return onboarding_input(
         request,
         workspace_id=workspace_id or "",
         organization_id=organization_id or "",

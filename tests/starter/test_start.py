@@ -99,16 +99,6 @@ def test_preflight_errors_refuse_and_warnings_are_recorded(tmp_path):
     assert "BRAND_EMAIL_PUBLIC_DOMAIN" in {w.rule_id for w in input.warnings}
 
 
-def test_without_the_preflight_module_the_start_still_works(tmp_path, monkeypatch):
-    real = start_module.importlib.util.find_spec
-    monkeypatch.setattr(
-        start_module.importlib.util, "find_spec", lambda name, *a: None if name == "starter.preflight" else real(name, *a)
-    )
-    data = request_data()
-    data["brand"]["email"] = "acmeplumbing@gmail.com"
-    assert prepare(write(tmp_path, data), IDS, POLL).warnings == []
-
-
 async def test_a_second_start_of_an_open_onboarding_is_refused_naming_its_run(dev_env, tmp_path):
     # on the dev server: a workflow task no worker picks up would stall the time-skipping clock
     input = prepare(write(tmp_path, request_data()), IDS, POLL)
