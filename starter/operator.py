@@ -26,7 +26,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from bird.models import BrandPatch, CampaignPatch
-from starter.connection import TemporalSettings, connect
+from runtime.connection import connect
+from runtime.settings import StarterSettings
 from starter.status import handle_for
 from workflows.onboarding import OnboardingWorkflow
 from workflows.operator import (
@@ -124,7 +125,7 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
 
 async def send(ident: str, update: Any, arg: BaseModel, *, out: TextIO) -> int:
     """Send one Update and print its outcome; returns the exit code."""
-    settings = TemporalSettings()
+    settings = StarterSettings()
     try:
         client = await connect(settings)
     except RuntimeError as exc:

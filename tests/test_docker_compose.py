@@ -71,5 +71,5 @@ def test_configuration_uses_designs_names(compose):
 
 def test_the_image_contains_every_package(compose):
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("bird", "workflows", "activities", "worker", "starter", "relay", "sandbox"):
+    for package in ("bird", "activities", "workflows", "intake", "runtime", "worker", "starter", "relay", "sandbox"):
         assert f"COPY {package} ./{package}" in dockerfile

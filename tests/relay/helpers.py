@@ -10,7 +10,7 @@ import httpx
 
 from bird.signing import signed_headers
 from relay.app import WEBHOOK_PATH, create_app
-from relay.settings import RelaySettings
+from runtime.settings import RelaySettings
 
 PUBLIC_URL = "https://relay.example.com/webhooks/bird"
 KEY = "current-signing-key"

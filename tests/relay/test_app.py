@@ -10,7 +10,7 @@ import time
 import pytest
 
 from relay.app import create_app
-from relay.settings import RelayConfigError
+from runtime.settings import RelayConfigError
 from tests.relay.fakes import FakeTemporal
 from tests.relay.helpers import (
     BRAND_ID,
@@ -387,7 +387,7 @@ def test_settings_that_cannot_verify_are_refused():
 
 
 def test_settings_from_the_environment(monkeypatch):
-    from relay.settings import RelaySettings
+    from runtime.settings import RelaySettings
 
     monkeypatch.setenv("RELAY_PUBLIC_URL", PUBLIC_URL)
     monkeypatch.setenv("BIRD_SIGNING_KEY", KEY)
