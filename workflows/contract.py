@@ -146,3 +146,8 @@ def describe_event(service: str, event: str, payload: dict[str, Any]) -> EventRe
         brand_id=_field(payload, "brandId", "BrandID"),
         connector_id=_field(payload, "connectorId"),
     )
+
+
+# The signal the relay sends each verified event as; `OnboardingWorkflow.bird_event` handles it
+# (no `name=` override), so the relay names it without importing the workflow.
+BIRD_EVENT_SIGNAL = "bird_event"
