@@ -19,7 +19,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
 
-# Statuses that mean "the registry has not decided yet": polling goes on (bird-docs: campaigns are
+# Statuses that mean "the registry has not decided yet": polling goes on (Bird's guide: campaigns are
 # created as DRAFT and move to PENDING; brands and vettings start PENDING).
 IN_PROGRESS = frozenset({"DRAFT", "PENDING"})
 

@@ -30,6 +30,7 @@ from bird.signing import signed_headers
 from runtime.stack import PUBLIC_RELAY_URL
 from sandbox.events import brand_event
 from workflows.contract import describe_event
+from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS
 
 # The Bird calls one onboarding cannot do without (issue 9): list stock, buy, create brand, create
 # vetting, create campaign, create connector, one readiness read, one webhook-subscription list.
@@ -52,7 +53,7 @@ POLL_CALLS: dict[str, dict[str, int]] = {
     "connector": {"get_connector": 1, "get_connector_readiness": 1},
 }
 FLOOR_ROUNDS = 5
-PRODUCTION_POLL = (60.0, 21600.0)  # DESIGN's defaults of TENDLC_POLL_MIN/MAX_SECONDS
+PRODUCTION_POLL = (DEFAULT_POLL_MIN_SECONDS, DEFAULT_POLL_MAX_SECONDS)  # TENDLC_POLL_MIN/MAX_SECONDS unset
 PARKED_POLL = (86400.0, 86400.0)  # parked onboardings must not poll while measured
 
 
@@ -70,7 +71,7 @@ class Sizes:
         return max(self.onboardings, self.call_onboardings, self.parked + WARM_UP + MEMORY_PROFILE_SIZE) + 1
 
 
-BUY_AT_ONCE = 25  # bird-docs buy-long-code-numbers.json: "You can buy up to 25 numbers at a time"
+BUY_AT_ONCE = 25  # bird/openapi/buy-long-code-numbers.json: "You can buy up to 25 numbers at a time"
 WARM_UP = 5  # onboardings the restarted worker completes before its baseline memory is read
 
 
@@ -250,8 +251,8 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
     """Restart the worker, warm it up with a few whole onboardings, read its memory, then park
     `sizes.parked` onboardings awaiting brand approval (scenario `hold`) and read it again.
 
-    The parked requests name a number and a brand made beforehand (DESIGN's `phone_number_id` and
-    `brand_id` forms): parking a thousand through buy and create would otherwise spend minutes
+    The parked requests name a number and a brand made beforehand (the request's `phone_number_id`
+    and `brand_id` forms): parking a thousand through buy and create would otherwise spend minutes
     listing a thousand-object workspace page by page before each create (see the call counts).
     """
     bench.fresh_sandbox()

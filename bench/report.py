@@ -171,7 +171,7 @@ def _details(r: dict[str, Any]) -> list[str]:
         total = ["**total**", c["minimum"], c["calls"]] + ([d["expected"], d["calls"]] if d else [])
         out += [
             "", f"## Bird calls per onboarding ({c['onboardings']} onboardings, sandbox request counts)", "",
-            f"With webhooks: polling at DESIGN's defaults ({c['poll_seconds'][0]:g} s → {c['poll_seconds'][1]:g} s), "
+            f"With webhooks: polling at the defaults ({c['poll_seconds'][0]:g} s → {c['poll_seconds'][1]:g} s), "
             "so only events move the onboardings.",
         ]  # fmt: skip
         if d:

@@ -109,7 +109,7 @@ def test_response_examples_parse(file):
     )
 
 
-# --- the request examples in Bird's guide (bird-docs/us-10dlc-installation*.txt) --------------
+# --- the request examples in Bird's guide (Bird's US 10DLC API Installation guide) --------------
 
 
 @pytest.mark.parametrize(
