@@ -6,8 +6,10 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY bird ./bird
-COPY workflows ./workflows
 COPY activities ./activities
+COPY workflows ./workflows
+COPY intake ./intake
+COPY runtime ./runtime
 COPY worker ./worker
 COPY starter ./starter
 COPY relay ./relay

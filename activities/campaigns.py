@@ -68,7 +68,7 @@ class CampaignActivities:
     @activity.defn
     @bird_operation
     async def patch_campaign(self, req: PatchCampaignInput) -> ObjectRef:
-        """Correct a DECLINED campaign and resubmit it (bird-docs: only a DECLINED campaign can be).
+        """Correct a DECLINED campaign and resubmit it (Bird's 10DLC events page: only a DECLINED campaign can be).
 
         Like a create, a resubmission may be billed: a campaign already back under review (or
         approved) was resubmitted by an earlier attempt whose answer was lost, and is returned as it

@@ -57,7 +57,7 @@ class ConnectorActivities:
         body = ConnectorCreate(
             name=req.name,
             connector_template_ref=SMS_CONNECTOR_TEMPLATE,
-            # bird-docs us-10dlc-installation: useCaseId is the campaign id
+            # Bird's US 10DLC API Installation guide: useCaseId is the campaign id
             arguments={
                 "phoneNumberId": req.phone_number_id,
                 "useCaseId": req.campaign_id,

@@ -12,19 +12,19 @@ from datetime import timedelta
 from temporalio.worker import Worker
 
 from bench.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, bare_step
-from starter.connection import TemporalSettings, connect
-from worker.settings import WorkerSettings
+from runtime.connection import connect
+from runtime.settings import WorkerSettings
 
 log = logging.getLogger("bench.bare_worker")
 
 
 async def serve() -> None:
-    temporal, settings = TemporalSettings(), WorkerSettings()
+    settings = WorkerSettings()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    client = await connect(temporal)
+    client = await connect(settings)
     worker = Worker(
         client,
         task_queue=BARE_TASK_QUEUE,

@@ -29,8 +29,8 @@ from bird.client import BirdClient
 from bird.events import describe_event
 from bird.models import BrandCreate, BuyNumbersRequest, StockItemQuery
 from bird.signing import signed_headers
+from runtime.stack import PUBLIC_RELAY_URL
 from sandbox.events import brand_event
-from starter.stack import PUBLIC_RELAY_URL
 from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS
 
 # The Bird calls one onboarding cannot do without (issue 9): list stock, buy, create brand, create
@@ -72,7 +72,7 @@ class Sizes:
         return max(self.onboardings, self.call_onboardings, self.parked + WARM_UP + MEMORY_PROFILE_SIZE) + 1
 
 
-BUY_AT_ONCE = 25  # bird-docs buy-long-code-numbers.json: "You can buy up to 25 numbers at a time"
+BUY_AT_ONCE = 25  # bird/openapi/buy-long-code-numbers.json: "You can buy up to 25 numbers at a time"
 WARM_UP = 5  # onboardings the restarted worker completes before its baseline memory is read
 
 
@@ -252,8 +252,8 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
     """Restart the worker, warm it up with a few whole onboardings, read its memory, then park
     `sizes.parked` onboardings awaiting brand approval (scenario `hold`) and read it again.
 
-    The parked requests name a number and a brand made beforehand (DESIGN's `phone_number_id` and
-    `brand_id` forms): parking a thousand through buy and create would otherwise spend minutes
+    The parked requests name a number and a brand made beforehand (the request's `phone_number_id`
+    and `brand_id` forms): parking a thousand through buy and create would otherwise spend minutes
     listing a thousand-object workspace page by page before each create (see the call counts).
     """
     bench.fresh_sandbox()
@@ -309,10 +309,10 @@ MEMORY_PROFILE_QUEUE = "bench-memory-profile"
 async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int, timeout: float) -> dict[str, Any]:
     """The product's worker in this process under tracemalloc, parking `count` more onboardings."""
     from bench import memory_profile
+    from runtime.settings import WorkerSettings
     from worker.main import build_worker
-    from worker.settings import WorkerSettings
 
-    settings = bench.bird_settings()
+    settings = bench.settings()
     client = await bench.connect()
     numbers, brands = await _numbers_and_brands(bench, first=first, count=count, tag=f"{tag}-mem")
     inputs = [
@@ -321,11 +321,11 @@ async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int
         for i in range(count)
     ]
     base = bench.requests().get("get_brand", 0)
-    async with BirdClient.from_settings(settings) as bird:
+    async with settings.bird_client() as bird:
 
         def build() -> Any:
             worker_settings = WorkerSettings(_env_file=None)
-            return build_worker(client, bird, settings, task_queue=MEMORY_PROFILE_QUEUE, settings=worker_settings)
+            return build_worker(client, bird, task_queue=MEMORY_PROFILE_QUEUE, settings=worker_settings)
 
         async def start_parked(n: int) -> None:
             await bench.start_onboardings(inputs[:n], task_queue=MEMORY_PROFILE_QUEUE)
@@ -337,10 +337,10 @@ async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int
 
 async def _numbers_and_brands(bench: BenchStack, *, first: int, count: int, tag: str) -> tuple[list[str], list[str]]:
     """Buy `count` numbers and register as many brands straight through Bird's API."""
-    settings = bench.bird_settings()
+    settings = bench.settings()
     workspace, organization = settings.bird_workspace_id or "", settings.bird_organization_id or ""
     example = request_for("x", {})["brand"]
-    async with BirdClient.from_settings(settings) as bird:
+    async with settings.bird_client() as bird:
         listed = await bird.list_stock_items(organization, StockItemQuery(country_codes=["US"]))
         stock = {item.number_string: item.id for item in listed}
         wanted = [stock[number_prefix(i)] for i in range(first, first + count)]
@@ -367,7 +367,7 @@ def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int)
     """Signed `10dlc.brand` deliveries about the parked brands (still PENDING: nothing moves on),
     each body distinct (a later `updatedAt`), so none is a repeat for the relay or the workflow."""
     brands = {b["id"]: b for b in bench.sandbox("objects")["brands"]}
-    workspace = bench.bird_settings().bird_workspace_id or ""
+    workspace = bench.settings().bird_workspace_id or ""
     key, now = bench.config.signing_key, int(time.time())
     base = datetime.now(UTC)
     out = []

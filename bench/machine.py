@@ -12,7 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from starter.processes import find_binary
+from runtime.processes import find_binary
 
 
 def _first(path: str, prefix: str) -> str:

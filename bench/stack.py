@@ -21,11 +21,11 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench import profiles, server_metrics
 from bench.bare_workflow import BARE_TASK_QUEUE
-from bird.config import BirdSettings
-from starter.connection import TemporalSettings, connect
-from starter.processes import Child, port_in_use
-from starter.stack import LocalStack, StackConfig
-from starter.start import StartSettings, prepare, start
+from runtime.connection import connect
+from runtime.processes import Child, port_in_use
+from runtime.settings import StarterSettings, TemporalSettings
+from runtime.stack import LocalStack, StackConfig
+from starter.start import prepare, start
 from workflows.contract import workflow_id_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ class BenchStack:
         return self.stack.supervisor.start(name, argv, env=self.env(), cwd=self.stack.home, ready=ready)
 
     def stop_child(self, child: Child) -> None:
-        from starter.processes import stop
+        from runtime.processes import stop
 
         stop(child.process)
         if child in self.stack.supervisor.children:
@@ -172,14 +172,16 @@ class BenchStack:
     def requests(self) -> dict[str, int]:
         return self.sandbox("requests")["requests"]
 
-    def bird_settings(self) -> BirdSettings:
+    def settings(self, **changes: Any) -> StarterSettings:
+        """What a `tendlc` command run against the stack reads from the environment."""
         env = self.config.env()
-        return BirdSettings(
+        return StarterSettings(
             _env_file=None,
             bird_api_base_url=env["BIRD_API_BASE_URL"],
             bird_access_key=env["BIRD_ACCESS_KEY"],
             bird_workspace_id=env["BIRD_WORKSPACE_ID"],
             bird_organization_id=env["BIRD_ORGANIZATION_ID"],
+            **changes,
         )
 
     # -- onboardings ----------------------------------------------------------------------------
@@ -188,8 +190,7 @@ class BenchStack:
         """The workflow input the starter builds for this request (validation and pre-flight included)."""
         path = self.requests_dir / f"{request['onboarding_id']}.json"
         path.write_text(json.dumps(request))
-        poll = StartSettings(_env_file=None, tendlc_poll_min_seconds=poll_min, tendlc_poll_max_seconds=poll_max)
-        return prepare(str(path), self.bird_settings(), poll)
+        return prepare(str(path), self.settings(tendlc_poll_min_seconds=poll_min, tendlc_poll_max_seconds=poll_max))
 
     async def start_onboardings(self, inputs: list[Any], task_queue: str | None = None) -> list[WorkflowHandle]:
         """Start every onboarding through the starter's `start`, all at once."""

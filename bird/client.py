@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from bird.config import DEFAULT_BASE_URL, DEFAULT_READINESS_PATH, BirdSettings
 from bird.errors import BirdServerError, error_for_response, error_for_transport
 from bird.models import (
     Brand,
@@ -38,6 +37,10 @@ from bird.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_BASE_URL = "https://api.bird.com"
+# Where a connector says whether carriers have linked its number (BIRD_READINESS_PATH overrides it).
+DEFAULT_READINESS_PATH = "/workspaces/{workspaceId}/connectors/{connectorId}/status"
 
 try:
     _VERSION = version("bird-10dlc")
@@ -75,17 +78,6 @@ class BirdClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=transport,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: BirdSettings, **kw: Any) -> "BirdClient":
-        key = settings.bird_access_key.get_secret_value() if settings.bird_access_key else ""
-        return cls(
-            key,
-            base_url=settings.bird_api_base_url,
-            readiness_path=settings.bird_readiness_path,
-            timeout=settings.bird_timeout_seconds,
-            **kw,
         )
 
     async def aclose(self) -> None:

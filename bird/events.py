@@ -27,7 +27,7 @@ class EventRef(BaseModel):
     connector_id: str | None = None
 
 
-# bird-docs/10dlc-events.txt: brand and campaign payloads are camelCase (`id`, `status`); the
+# Bird's 10DLC events reference: brand and campaign payloads are camelCase (`id`, `status`); the
 # vetting payload is Go-style (`ID`, `Status`, `BrandID`) and its event is named
 # `10dlc.brandVetting` although the subscription is for `10dlc.vetting`.
 _EVENT_KINDS: dict[tuple[str, str], ObjectKind] = {

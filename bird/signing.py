@@ -2,7 +2,7 @@
 
 `messagebird-signature` = base64(HMAC-SHA256(key, timestamp + "\\n" + url + "\\n" + sha256(body)))
 where `sha256(body)` is the raw 32-byte digest and `messagebird-request-timestamp` is Unix seconds
-(bird-docs/README.md). Bird retries with the original timestamp for about a day.
+(Bird's webhook documentation). Bird retries with the original timestamp for about a day.
 """
 
 from __future__ import annotations

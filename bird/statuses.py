@@ -3,7 +3,7 @@ campaigns), the connector's checks, channels' and webhook subscriptions'."""
 
 from __future__ import annotations
 
-# bird-docs: campaigns are created as DRAFT and move to PENDING; brands and vettings start PENDING;
+# Bird's 10DLC guide: campaigns are created as DRAFT and move to PENDING; brands and vettings start PENDING;
 # TCR then approves or rejects. Anything not listed here is only displayed, never compared.
 
 DRAFT = "DRAFT"

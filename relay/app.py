@@ -25,7 +25,7 @@ from bird.models import WebhookEnvelope
 from bird.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from relay.dedupe import RecentDeliveries
 from relay.routing import TemporalLink, TemporalUnavailable, find_onboardings, signal_onboardings
-from relay.settings import RelaySettings
+from runtime.settings import RelaySettings
 from workflows.contract import BirdEvent
 
 WEBHOOK_PATH = "/webhooks/bird"

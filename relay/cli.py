@@ -9,8 +9,8 @@ import sys
 import uvicorn
 
 from relay.app import create_app
-from relay.settings import RelayConfigError, RelaySettings
-from starter.connection import TemporalSettings, connect
+from runtime.connection import connect
+from runtime.settings import RelayConfigError, RelaySettings
 
 DEFAULT_PORT = 8788
 
@@ -28,15 +28,14 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     settings = RelaySettings()
-    temporal = TemporalSettings()
     try:
-        app = create_app(settings, connect=lambda: connect(temporal))
+        app = create_app(settings, connect=lambda: connect(settings))
     except RelayConfigError as exc:
         print(f"tendlc relay: {exc}", file=sys.stderr)
         return 2
     logging.getLogger("relay").info(
         "starting url=%s keys=%d temporal=%s namespace=%s",
-        settings.relay_public_url, len(settings.signing_keys()), temporal.temporal_address, temporal.temporal_namespace,
+        settings.relay_public_url, len(settings.signing_keys()), settings.temporal_address, settings.temporal_namespace,
     )  # fmt: skip
     # The relay logs every delivery itself; uvicorn's access log would repeat each one.
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)

@@ -18,12 +18,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from bird.events import EventRef, ObjectKind
-from workflows.contract import CONNECTOR_ID, BirdEvent
+from workflows.contract import BIRD_EVENT_SIGNAL, CONNECTOR_ID, BirdEvent
 from workflows.kinds import ROUTING_KEY
-from workflows.onboarding import OnboardingWorkflow
-
-# The handler itself rather than its name: a rename or a changed argument type shows up here.
-SIGNAL = OnboardingWorkflow.bird_event
 
 # Ids go into a visibility query string: anything but plain id characters is refused rather than
 # escaped, since Bird's ids are uuids and nothing else can own an onboarding anyway.
@@ -132,7 +128,7 @@ async def signal_onboardings(link: TemporalLink, workflow_ids: list[str], event:
         handle = client.get_workflow_handle(workflow_id)
         try:
             async with asyncio.timeout(link.timeout):
-                await handle.signal(SIGNAL, event, rpc_timeout=link.rpc_timeout)
+                await handle.signal(BIRD_EVENT_SIGNAL, event, rpc_timeout=link.rpc_timeout)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 continue

@@ -1,6 +1,6 @@
 """`tendlc webhooks setup`: make sure the workspace's webhook subscriptions point at the relay.
 
-Safe to rerun: it lists first and creates only what is missing (`activities.webhooks`).
+Safe to rerun: it lists first and creates only what is missing (relay/subscriptions.py).
 Exit codes: 0 all four in place, 1 a Bird error or a subscription that needs a person, 2 settings.
 """
 
@@ -12,11 +12,9 @@ import sys
 
 import httpx
 
-from activities.webhooks import WebhookSetupResult, ensure_subscriptions
-from bird.client import BirdClient
-from bird.config import BirdSettings
 from bird.errors import BirdError
-from relay.settings import RelaySettings
+from relay.subscriptions import WebhookSetupResult, ensure_subscriptions
+from runtime.settings import StarterSettings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,18 +25,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     setup.add_argument("--dry-run", action="store_true", help="list what would be created, create nothing")
 
 
-def missing_settings(bird: BirdSettings, relay: RelaySettings, args: argparse.Namespace) -> list[str]:
+def missing_settings(settings: StarterSettings, args: argparse.Namespace) -> list[str]:
     """Every setting the command needs and lacks, by its environment name."""
     missing = []
-    if not (args.organization_id or bird.bird_organization_id):
+    if not (args.organization_id or settings.bird_organization_id):
         missing.append("BIRD_ORGANIZATION_ID (or --organization-id)")
-    if not (args.workspace_id or bird.bird_workspace_id):
+    if not (args.workspace_id or settings.bird_workspace_id):
         missing.append("BIRD_WORKSPACE_ID (or --workspace-id)")
-    if bird.bird_access_key is None:
+    if settings.bird_access_key is None:
         missing.append("BIRD_ACCESS_KEY")
-    if bird.bird_signing_key is None:
+    if settings.bird_signing_key is None:
         missing.append("BIRD_SIGNING_KEY")
-    if not relay.relay_public_url:
+    if not settings.relay_public_url:
         missing.append("RELAY_PUBLIC_URL")
     return missing
 
@@ -46,18 +44,16 @@ def missing_settings(bird: BirdSettings, relay: RelaySettings, args: argparse.Na
 def run(
     args: argparse.Namespace,
     *,
-    bird_settings: BirdSettings | None = None,
-    relay_settings: RelaySettings | None = None,
+    settings: StarterSettings | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """`bird_settings`, `relay_settings` and `transport` are for tests; the command reads the environment."""
-    bird = bird_settings or BirdSettings()
-    relay = relay_settings or RelaySettings()
-    if missing := missing_settings(bird, relay, args):
+    """`settings` and `transport` are for tests; the command reads the environment."""
+    settings = settings or StarterSettings()
+    if missing := missing_settings(settings, args):
         print("tendlc webhooks setup: missing settings: " + ", ".join(missing), file=sys.stderr)
         return 2
     try:
-        result = asyncio.run(_setup(args, bird, relay, transport))
+        result = asyncio.run(_setup(args, settings, transport))
     except ValueError as exc:
         print(f"tendlc webhooks setup: {exc}", file=sys.stderr)
         return 2
@@ -69,18 +65,18 @@ def run(
 
 
 async def _setup(
-    args: argparse.Namespace, bird: BirdSettings, relay: RelaySettings, transport: httpx.AsyncBaseTransport | None
+    args: argparse.Namespace, settings: StarterSettings, transport: httpx.AsyncBaseTransport | None
 ) -> WebhookSetupResult:
-    assert bird.bird_signing_key is not None and relay.relay_public_url
-    signing_key = bird.bird_signing_key.get_secret_value()
-    async with BirdClient.from_settings(bird, transport=transport) as client:
+    assert settings.bird_signing_key is not None and settings.relay_public_url
+    signing_key = settings.bird_signing_key.get_secret_value()
+    async with settings.bird_client(transport=transport) as client:
         return await ensure_subscriptions(
             client,
-            organization_id=args.organization_id or bird.bird_organization_id,
-            workspace_id=args.workspace_id or bird.bird_workspace_id,
-            url=relay.relay_public_url,
+            organization_id=args.organization_id or settings.bird_organization_id,
+            workspace_id=args.workspace_id or settings.bird_workspace_id,
+            url=settings.relay_public_url,
             signing_key=signing_key,
-            older_keys=[k for k in relay.signing_keys() if k != signing_key],
+            older_keys=[k for k in settings.signing_keys() if k != signing_key],
             dry_run=args.dry_run,
         )
 

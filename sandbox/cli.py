@@ -5,20 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
-from bird.config import DEFAULT_READINESS_PATH
+from bird.client import DEFAULT_READINESS_PATH
+from runtime.settings import SandboxSettings
 from sandbox.config import DEFAULT_ACCESS_KEY, DEFAULT_ORGANIZATION_ID, DEFAULT_WORKSPACE_ID, SandboxConfig
 from sandbox.routing import ConnectionDropped
 from sandbox.state import StateFileError
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,12 +52,16 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
     """The configuration: `--config FILE` first, then the environment, then the flags."""
     data = json.loads(args.config.read_text()) if args.config else {}
     config = SandboxConfig.model_validate(data)
+    env = SandboxSettings()
+    env_key = env.bird_access_key.get_secret_value() if env.bird_access_key else None
     changes: dict[str, object] = {
-        "access_key": SecretStr(args.access_key or _env("BIRD_ACCESS_KEY", config.access_key.get_secret_value())),
-        "organization_id": args.organization_id or _env("BIRD_ORGANIZATION_ID", config.organization_id),
-        "workspace_id": args.workspace_id or _env("BIRD_WORKSPACE_ID", config.workspace_id),
+        "access_key": SecretStr(args.access_key or env_key or config.access_key.get_secret_value()),
+        "organization_id": args.organization_id or env.bird_organization_id or config.organization_id,
+        "workspace_id": args.workspace_id or env.bird_workspace_id or config.workspace_id,
     }
-    readiness = args.readiness_path or os.environ.get("BIRD_READINESS_PATH")
+    # only a readiness path someone set, not the settings' default, replaces the --config file's
+    env_readiness = env.bird_readiness_path if "bird_readiness_path" in env.model_fields_set else None
+    readiness = args.readiness_path or env_readiness
     if readiness:
         changes["readiness_path"] = readiness
     if args.seed is not None:

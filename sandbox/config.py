@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr
 
-from bird.config import DEFAULT_READINESS_PATH
+from bird.client import DEFAULT_READINESS_PATH
 from sandbox.faults import Faults
 from sandbox.scenario import Scenario
 from sandbox.wire import CamelModel

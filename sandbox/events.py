@@ -1,4 +1,4 @@
-"""The events Bird posts on status changes, shaped as in bird-docs/10dlc-events.txt and the guide.
+"""The events Bird posts on status changes, shaped as in Bird's 10DLC events page and the guide.
 
 - `numbers` / `10dlc.brand` and `10dlc.campaign`: the object in camelCase, *without* its
   rejection (Bird: "Rejection descriptions are part of the ... objects but NOT the ... events").

@@ -22,7 +22,7 @@ from sandbox.core import Sandbox
 from sandbox.errors import ApiError, invalid, unauthorized
 from sandbox.validation import FieldError, check_body, parse_query
 
-DEFAULT_PAGE_SIZE = 10  # bird-docs queryLimit: "The default value is 10"
+DEFAULT_PAGE_SIZE = 10  # bird/openapi/list-numbers-stock-items.json queryLimit: "The default value is 10"
 
 
 class ConnectionDropped(Exception):

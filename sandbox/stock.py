@@ -63,7 +63,7 @@ def matches(item: Wire, query: dict[str, Any]) -> bool:
             return False
     prefix = query.get("prefix")
     if prefix:
-        # bird-docs list-numbers-stock-items.json: bare area-code digits ("205") or an E.164
+        # bird/openapi/list-numbers-stock-items.json: bare area-code digits ("205") or an E.164
         # prefix ("+1205"); partial prefixes match too ("+120").
         number = item["numberString"]
         national = number[2:] if number.startswith("+1") else number.lstrip("+")

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.text import Text
 
-from starter.preflight import Finding, check_request
-from workflows.request import RequestError, load_request
+from intake.preflight import Finding, check_request
+from intake.request import RequestError, load_request
 
 EXIT_OK, EXIT_ERRORS, EXIT_INVALID = 0, 1, 2
 

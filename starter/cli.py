@@ -4,9 +4,8 @@ so `tendlc check` does not pay for the worker's imports and parts can grow indep
 from __future__ import annotations
 
 import argparse
-import os
 import importlib
-import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,8 +31,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tendlc", description="US 10DLC onboarding on Bird, durable on Temporal.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        if importlib.util.find_spec(module_name) is None:
-            continue  # a part that is not installed in this build
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == only:
             module = importlib.import_module(module_name)

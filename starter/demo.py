@@ -30,13 +30,13 @@ from rich.text import Text
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from bird.config import BirdSettings
 from bird.statuses import DECLINED
+from runtime.connection import connect
+from runtime.processes import StackError
+from runtime.settings import StarterSettings
+from runtime.stack import LocalStack, StackConfig
 from starter.console import make_console
-from starter.connection import TemporalSettings, connect
-from starter.processes import StackError
-from starter.stack import LocalStack, StackConfig
-from starter.start import Refused, StartSettings, prepare, start
+from starter.start import Refused, prepare, start
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
 from workflows.messages import ResubmitCampaign
@@ -118,12 +118,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def onboard(stack: LocalStack, args: argparse.Namespace, console: Console, began: float) -> int:
+    settings = StarterSettings()
     try:
-        input = prepare(str(args.request), BirdSettings(), StartSettings())
+        input = prepare(str(args.request), settings)
     except Refused as refused:
         console.print(f"[red]✗[/] {refused.source}: " + "; ".join(refused.problems))
         return 2
-    settings = TemporalSettings()
     client = await connect(settings)
     if args.scenario == "declined":
         stack.sandbox("scenario", method="PUT", body=DECLINED_SCENARIO)

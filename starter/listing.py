@@ -11,8 +11,9 @@ from typing import Any
 from rich.table import Table
 from temporalio.client import WorkflowExecution
 
+from runtime.connection import connect
+from runtime.settings import StarterSettings
 from starter.console import make_console
-from starter.connection import TemporalSettings, connect
 from workflows.contract import BRAND_ID, CAMPAIGN_ID, ONBOARDING_ID, STEP, Step
 
 
@@ -50,7 +51,7 @@ def row(execution: WorkflowExecution) -> dict[str, Any]:
 
 
 async def fetch(query: str, limit: int) -> list[dict[str, Any]]:
-    client = await connect(TemporalSettings())
+    client = await connect(StarterSettings())
     rows: list[dict[str, Any]] = []
     async for execution in client.list_workflows(query, limit=limit):
         rows.append(row(execution))

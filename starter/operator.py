@@ -27,7 +27,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from bird.errors import field_errors_of
 from bird.models import BrandPatch, CampaignPatch
-from starter.connection import TemporalSettings, connect
+from runtime.connection import connect
+from runtime.settings import StarterSettings
 from starter.status import handle_for
 from workflows.failures import REFUSED, failure_of
 from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
@@ -119,7 +120,7 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
 
 async def send(ident: str, update: Any, arg: BaseModel, *, out: TextIO) -> int:
     """Send one Update and print its outcome; returns the exit code."""
-    settings = TemporalSettings()
+    settings = StarterSettings()
     try:
         client = await connect(settings)
     except RuntimeError as exc:

@@ -13,38 +13,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from bird.config import BirdSettings
-from starter.connection import TemporalSettings, connect
+from intake.inputs import onboarding_input
+from intake.preflight import check_request
+from intake.request import OnboardingRequest, RequestError, load_request
+from runtime.connection import connect
+from runtime.settings import StarterSettings
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
-from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS, OnboardingInput, PollSettings
+from workflows.inputs import OnboardingInput
 from workflows.onboarding import OnboardingWorkflow
-from workflows.request import OnboardingRequest, RequestError, load_request
 from workflows.state import OnboardingStatus, PreflightWarning
 
 EXIT_OK, EXIT_ENDED, EXIT_REFUSED, EXIT_ALREADY_OPEN, EXIT_NEEDS_ACTION, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
-
-
-class StartSettings(BaseSettings):
-    """Polling of approvals, as DESIGN.md names it; the workflow receives it in its input."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
-
-    tendlc_poll_min_seconds: float = Field(default=DEFAULT_POLL_MIN_SECONDS, gt=0)
-    tendlc_poll_max_seconds: float = Field(default=DEFAULT_POLL_MAX_SECONDS, gt=0)
 
 
 class Refused(Exception):
@@ -63,11 +58,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def preflight(request: OnboardingRequest) -> tuple[list[str], list[PreflightWarning]]:
-    """Pre-flight findings as (errors, warnings); none when the checks are not part of this build."""
-    if importlib.util.find_spec("starter.preflight") is None:
-        return [], []
-    from starter.preflight import check_request
-
+    """Pre-flight findings as (errors, warnings): errors refuse the start, warnings are recorded."""
     errors: list[str] = []
     warnings: list[PreflightWarning] = []
     for finding in check_request(request):
@@ -86,35 +77,35 @@ def _raw_ids(path: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _settings_problems(request_ids: dict[str, Any], bird: BirdSettings, poll: StartSettings) -> list[str]:
+def _settings_problems(request_ids: dict[str, Any], settings: StarterSettings) -> list[str]:
     problems = []
-    if not (request_ids.get("workspace_id") or bird.bird_workspace_id):
+    if not (request_ids.get("workspace_id") or settings.bird_workspace_id):
         problems.append("workspace_id: not in the request, and BIRD_WORKSPACE_ID is not set")
-    if not (request_ids.get("organization_id") or bird.bird_organization_id):
+    if not (request_ids.get("organization_id") or settings.bird_organization_id):
         problems.append("organization_id: not in the request, and BIRD_ORGANIZATION_ID is not set")
-    if poll.tendlc_poll_max_seconds < poll.tendlc_poll_min_seconds:
+    if settings.tendlc_poll_max_seconds < settings.tendlc_poll_min_seconds:
         problems.append("TENDLC_POLL_MAX_SECONDS: must not be below TENDLC_POLL_MIN_SECONDS")
     return problems
 
 
-def prepare(path: str, bird: BirdSettings, poll: StartSettings) -> OnboardingInput:
+def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
     """The workflow input for a request file, or `Refused` with every problem found."""
     try:
         request = load_request(path)
     except RequestError as exc:
-        raise Refused(exc.source, exc.errors + _settings_problems(_raw_ids(path), bird, poll)) from None
-    problems = _settings_problems(request.model_dump(include={"workspace_id", "organization_id"}), bird, poll)
+        raise Refused(exc.source, exc.errors + _settings_problems(_raw_ids(path), settings)) from None
+    problems = _settings_problems(request.model_dump(include={"workspace_id", "organization_id"}), settings)
     errors, warnings = preflight(request)
     problems += errors
     if problems:
         raise Refused(path, problems)
-    workspace_id = request.workspace_id or bird.bird_workspace_id
-    organization_id = request.organization_id or bird.bird_organization_id
-    return OnboardingInput.from_request(
+    workspace_id = request.workspace_id or settings.bird_workspace_id
+    organization_id = request.organization_id or settings.bird_organization_id
+    return onboarding_input(
         request,
         workspace_id=workspace_id or "",
         organization_id=organization_id or "",
-        poll=PollSettings(min_seconds=poll.tendlc_poll_min_seconds, max_seconds=poll.tendlc_poll_max_seconds),
+        poll=settings.poll(),
         warnings=warnings,
     )
 
@@ -200,8 +191,9 @@ async def follow(handle: WorkflowHandle, *, interval: float, out: TextIO) -> int
         await asyncio.sleep(interval)
 
 
-async def start_and_follow(input: OnboardingInput, *, wait: bool, interval: float, out: TextIO) -> int:
-    settings = TemporalSettings()
+async def start_and_follow(
+    input: OnboardingInput, settings: StarterSettings, *, wait: bool, interval: float, out: TextIO
+) -> int:
     try:
         client = await connect(settings)
     except RuntimeError as exc:
@@ -215,8 +207,9 @@ async def start_and_follow(input: OnboardingInput, *, wait: bool, interval: floa
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = StarterSettings()
     try:
-        input = prepare(args.file, BirdSettings(), StartSettings())
+        input = prepare(args.file, settings)
     except Refused as refused:
         print(f"{refused.source}: not started", file=sys.stderr)
         for problem in refused.problems:
@@ -224,4 +217,4 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     for warning in input.warnings:
         print(f"warning: {warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
-    return asyncio.run(start_and_follow(input, wait=args.wait, interval=args.interval, out=sys.stdout))
+    return asyncio.run(start_and_follow(input, settings, wait=args.wait, interval=args.interval, out=sys.stdout))

@@ -14,8 +14,9 @@ from rich.table import Table
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
+from runtime.connection import connect
+from runtime.settings import StarterSettings
 from starter.console import make_console
-from starter.connection import TemporalSettings, connect
 from workflows.contract import WORKFLOW_ID_PREFIX, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus
@@ -35,7 +36,7 @@ def handle_for(client: Client, ident: str) -> WorkflowHandle:
 
 async def fetch(ident: str) -> tuple[OnboardingStatus, str, str]:
     """The status, the execution's state (RUNNING, COMPLETED, ...) and its UI link."""
-    settings = TemporalSettings()
+    settings = StarterSettings()
     client = await connect(settings)
     handle = handle_for(client, ident)
     description = await handle.describe()

@@ -8,7 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from starter.processes import find_binary
+from runtime.processes import find_binary
 from workflows.contract import SEARCH_ATTRIBUTES
 
 

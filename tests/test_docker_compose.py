@@ -25,12 +25,12 @@ from workflows.contract import SEARCH_ATTRIBUTES
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-DESIGN_ENV = {
+DOCUMENTED_ENV = {
     "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TENDLC_TASK_QUEUE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CERT",
     "TEMPORAL_TLS_KEY", "BIRD_API_BASE_URL", "BIRD_ACCESS_KEY", "BIRD_WORKSPACE_ID", "BIRD_ORGANIZATION_ID",
     "BIRD_SIGNING_KEY", "RELAY_PUBLIC_URL", "BIRD_READINESS_PATH", "TENDLC_POLL_MIN_SECONDS",
     "TENDLC_POLL_MAX_SECONDS",
-    # ours beyond DESIGN.md, each documented in the README: the UI link the CLI prints, and the
+    # beyond docs/architecture.md's names, each documented in the README: the UI link the CLI prints, and the
     # relay's extra keys for rotation
     "TEMPORAL_UI_URL", "RELAY_SIGNING_KEYS",
 }  # fmt: skip
@@ -252,9 +252,9 @@ def test_no_cors_origin():
     assert "CORS" not in COMPOSE.read_text()
 
 
-def test_configuration_uses_designs_names(compose):
+def test_configuration_uses_the_documented_names(compose):
     env = compose["services"]["worker"]["environment"]
-    assert set(env) <= DESIGN_ENV
+    assert set(env) <= DOCUMENTED_ENV
     assert {"BIRD_ACCESS_KEY", "TEMPORAL_ADDRESS", "RELAY_PUBLIC_URL", "BIRD_SIGNING_KEY"} <= set(env)
     assert compose["services"]["relay"]["environment"] == env
 

@@ -7,10 +7,8 @@ import asyncio
 import logging
 import sys
 
-from bird.config import BirdSettings
-from starter.connection import TemporalSettings
+from runtime.settings import WorkerSettings
 from worker.main import WorkerConfigError, serve
-from worker.settings import WorkerSettings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,18 +23,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
-def settings_from(args: argparse.Namespace) -> tuple[TemporalSettings, BirdSettings, WorkerSettings]:
+def settings_from(args: argparse.Namespace) -> WorkerSettings:
     """Environment first, then whatever the command line overrides."""
-    temporal, bird, worker = TemporalSettings(), BirdSettings(), WorkerSettings()
-    if args.task_queue:
-        temporal = temporal.model_copy(update={"tendlc_task_queue": args.task_queue})
     overrides = {
+        "tendlc_task_queue": args.task_queue,
         "tendlc_max_concurrent_activities": args.max_concurrent_activities,
         "tendlc_max_concurrent_workflow_tasks": args.max_concurrent_workflow_tasks,
         "tendlc_metrics_port": args.metrics_port,
     }
-    worker = WorkerSettings.model_validate({**worker.model_dump(), **{k: v for k, v in overrides.items() if v is not None}})
-    return temporal, bird, worker
+    given = {name: value for name, value in overrides.items() if value is not None}
+    return WorkerSettings.model_validate({**WorkerSettings().model_dump(), **given})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,8 +42,7 @@ def run(args: argparse.Namespace) -> int:
     # httpx logs every request URL at INFO; the worker's own lines say what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        temporal, bird, worker = settings_from(args)
-        asyncio.run(serve(temporal, bird, worker))
+        asyncio.run(serve(settings_from(args)))
     except (WorkerConfigError, ValueError) as exc:
         print(f"tendlc worker: {exc}", file=sys.stderr)
         return 2

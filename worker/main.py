@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 from temporalio.client import Client
 from temporalio.runtime import Runtime
@@ -21,10 +19,9 @@ from temporalio.worker import Worker
 
 from activities import onboarding_activities
 from bird.client import BirdClient
-from bird.config import BirdSettings
-from starter.connection import TemporalSettings, connect
+from runtime.connection import connect
+from runtime.settings import TemporalSettings, WorkerSettings
 from worker.metrics import bird_call_counter, export_step_counts, prometheus_runtime
-from worker.settings import WorkerSettings
 from workflows.onboarding import OnboardingWorkflow
 
 log = logging.getLogger("worker")
@@ -34,23 +31,12 @@ class WorkerConfigError(ValueError):
     """The worker cannot start as configured; the message names the setting to fix."""
 
 
-def webhook_activities(bird: BirdClient, settings: BirdSettings) -> list[Callable[..., Any]]:
-    """The webhook-subscription activity, when the relay's part is installed and a signing key is set."""
-    if importlib.util.find_spec("activities.webhooks") is None or settings.bird_signing_key is None:
-        return []
-    from activities.webhooks import WebhookActivities
-
-    return [WebhookActivities(bird, settings.bird_signing_key.get_secret_value()).ensure_webhook_subscriptions]
-
-
-def build_worker(
-    client: Client, bird: BirdClient, bird_settings: BirdSettings, *, task_queue: str, settings: WorkerSettings
-) -> Worker:
+def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings: WorkerSettings) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[OnboardingWorkflow],
-        activities=[*onboarding_activities(bird), *webhook_activities(bird, bird_settings)],
+        activities=onboarding_activities(bird),
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
@@ -91,15 +77,9 @@ async def _exporting(
             await task
 
 
-async def serve(
-    temporal: TemporalSettings,
-    bird_settings: BirdSettings,
-    settings: WorkerSettings,
-    *,
-    stop: asyncio.Event | None = None,
-) -> None:
+async def serve(settings: WorkerSettings, *, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set, by default on SIGTERM or SIGINT; in-flight activities get a grace period."""
-    if bird_settings.bird_access_key is None or not bird_settings.bird_access_key.get_secret_value():
+    if settings.bird_access_key is None or not settings.bird_access_key.get_secret_value():
         raise WorkerConfigError("BIRD_ACCESS_KEY is not set: the worker cannot call Bird")
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -111,16 +91,16 @@ async def serve(
             runtime = prometheus_runtime(settings.tendlc_metrics_port, settings.tendlc_metrics_host)
             observer = bird_call_counter(runtime)
             log.info("metrics on http://%s:%d/metrics", settings.tendlc_metrics_host, settings.tendlc_metrics_port)
-        client = await connect_until(temporal, stop, runtime)
+        client = await connect_until(settings, stop, runtime)
         if client is None:
             return
-        async with BirdClient.from_settings(bird_settings, observer=observer) as bird:
-            worker = build_worker(client, bird, bird_settings, task_queue=temporal.tendlc_task_queue, settings=settings)
+        async with settings.bird_client(observer=observer) as bird:
+            worker = build_worker(client, bird, task_queue=settings.tendlc_task_queue, settings=settings)
             async with worker, _exporting(client, runtime, settings, stop):
                 log.info(
                     "worker started: task_queue=%s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
-                    temporal.tendlc_task_queue, temporal.temporal_namespace, temporal.temporal_address,
-                    bird_settings.bird_api_base_url, settings.tendlc_max_concurrent_activities,
+                    settings.tendlc_task_queue, settings.temporal_namespace, settings.temporal_address,
+                    settings.bird_api_base_url, settings.tendlc_max_concurrent_activities,
                     settings.tendlc_max_concurrent_workflow_tasks,
                 )  # fmt: skip
                 await stop.wait()

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
 # `BrandCreate`) applied to the body the onboarding was started with, so a correction can never
 # produce a body a request could not have had.
 #
-# Bird's rules behind them (bird-docs/10dlc-events.txt, us-10dlc-installation-rendered.txt): only a
+# Bird's rules behind them (Bird's 10DLC events reference and installation guide): only a
 # DECLINED campaign can be resubmitted (PATCH); every other campaign rejection needs a new campaign,
 # billed again (registration fee and a three-month minimum commitment); a brand is corrected with
 # "Update a brand", and resubmitting it "may" cost more.

@@ -74,3 +74,8 @@ class BirdEvent(BaseModel):
     payload: dict[str, Any]
     delivery_id: str = ""
     received_at: str = ""
+
+
+# The signal the relay sends each verified event as; `OnboardingWorkflow.bird_event` handles it
+# (no `name=` override), so the relay names it without importing the workflow.
+BIRD_EVENT_SIGNAL = "bird_event"

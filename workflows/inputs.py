@@ -12,7 +12,6 @@ with workflow.unsafe.imports_passed_through():
 
     from workflows.contract import Step
     from workflows.kinds import Kind, default_deadline_days
-    from workflows.request import ExistingBrand, ExistingNumber, OnboardingRequest
     from workflows.state import Charge, OnboardingState, PreflightWarning
 
 # TENDLC_POLL_MIN_SECONDS and TENDLC_POLL_MAX_SECONDS when unset: a minute, then up to six hours.
@@ -62,42 +61,6 @@ class OnboardingInput(BaseModel):
     warnings: list[PreflightWarning] = Field(default_factory=list)
     # Set only when the workflow continues as new: everything the earlier runs learned.
     state: OnboardingState | None = None
-
-    @classmethod
-    def from_request(
-        cls,
-        request: OnboardingRequest,
-        *,
-        workspace_id: str,
-        organization_id: str,
-        poll: PollSettings | None = None,
-        warnings: list[PreflightWarning] | None = None,
-    ) -> "OnboardingInput":
-        """The workflow input for a validated request whose workspace and organization are known."""
-        if isinstance(request.number, ExistingNumber):
-            number = NumberPlan(phone_number_id=request.number.phone_number_id)
-        else:
-            number = NumberPlan(country_code=request.number.country_code, prefix=request.number.prefix)
-        existing_brand = isinstance(request.brand, ExistingBrand)
-        d = request.deadlines
-        return cls(
-            onboarding_id=request.onboarding_id,
-            workspace_id=workspace_id,
-            organization_id=organization_id,
-            number=number,
-            brand_id=request.brand.brand_id if existing_brand else None,
-            brand=None if existing_brand else request.brand.to_wire(),
-            vetting=request.vetting.to_wire() if request.vetting is not None else None,
-            campaign=request.campaign.to_wire(),
-            connector=ConnectorPlan(
-                name=request.connector.name, channel_message_type=request.connector.channel_message_type
-            ),
-            deadlines=DeadlineDays(
-                brand=d.brand_days, vetting=d.vetting_days, campaign=d.campaign_days, readiness=d.readiness_days
-            ),
-            poll=poll or PollSettings(),
-            warnings=list(warnings or []),
-        )
 
 
 class OnboardingResult(BaseModel):

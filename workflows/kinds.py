@@ -39,7 +39,7 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Fee:
-    """What Bird bills for creating the object (bird-docs/us-10dlc-installation-rendered.txt), and
+    """What Bird bills for creating the object (Bird's 10DLC installation guide), and
     what stays billed once the onboarding stops (what a person may want to release)."""
 
     name: str

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field
 
 from bird.models._base import BirdRequest, BirdResponse, all_optional
 
-# bird-docs/openapi/create-workspace-brand.json (the empty string is in Bird's own enums)
+# bird/openapi/create-workspace-brand.json (the empty string is in Bird's own enums)
 EntityType = Literal["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT", ""]
 StockExchange = Literal[
     "NONE", "NASDAQ", "NYSE", "AMEX", "AMX", "ASX", "B3", "BME", "BSE", "FRA", "ICEX", "JPX", "JSE", "KRX",

@@ -13,7 +13,7 @@ CampaignStatus = Literal[
     "DRAFT", "FAILED", "PENDING", "REJECTED", "APPROVED", "DECLINED", "SUSPENDED", "DELETED", "EXPIRED"
 ]
 
-# bird-docs/openapi/create-campaign.json puts `minItems: 1, maxItems: 5` on the *items* of
+# bird/openapi/create-campaign.json puts `minItems: 1, maxItems: 5` on the *items* of
 # `samples` (and `maxItems: 5` on those of `attachmentUrls`), where JSON Schema ignores them; the
 # descriptions ("Between 1-5 sample messages", "Up to 5 attachment URLs") say they bound the array.
 Samples = Annotated[list[str], Field(min_length=1, max_length=5)]

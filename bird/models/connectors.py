@@ -15,7 +15,7 @@ USE_CASE_CHECK = "useCaseStatus"
 
 
 class ConnectorCreate(BirdRequest):
-    """Body of `POST /workspaces/{workspaceId}/connectors` (bird-docs/openapi/create-connector.json)."""
+    """Body of `POST /workspaces/{workspaceId}/connectors` (bird/openapi/create-connector.json)."""
 
     name: str
     connector_template_ref: str | None = None

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from bird.models._base import BirdRequest, BirdResponse, Uuid
 
-# bird-docs/openapi/list-numbers-stock-items.json
+# bird/openapi/list-numbers-stock-items.json
 NumberType = Literal["local", "national", "toll-free", "mobile"]
 NumberFeature = Literal[
     "voice-outbound", "voice-inbound", "sms-outbound", "sms-inbound", "mms-outbound", "mms-inbound", "whatsapp"
@@ -64,7 +64,7 @@ class NumberStockItem(BirdResponse):
 class BuyNumbersRequest(BirdRequest):
     """Body of `POST /workspaces/{workspaceId}/numbers-long-code` (bills a monthly subscription)."""
 
-    # bird-docs/openapi/buy-long-code-numbers.json: up to 25 uuids
+    # bird/openapi/buy-long-code-numbers.json: up to 25 uuids
     number_stock_item_ids: Annotated[list[Uuid], Field(max_length=25)]
 
 

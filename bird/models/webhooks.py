@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from bird.models._base import UUID_PATTERN, BirdRequest, BirdResponse
 
-# bird-docs/openapi/create-webhook-subscription.json
+# bird/openapi/create-webhook-subscription.json
 WebhookService = Literal["channels", "numbers", "payments", "conversations", "templates"]
 FilterKey = Literal[
     "channelId", "platformId", "channelStatus", "interactionType", "messageStatus", "status",

@@ -52,7 +52,7 @@ def _check_reseller(sandbox: Sandbox, body: dict[str, Any]) -> None:
     if reseller_id is None:
         return
     reseller = sandbox.state.resellers.get(reseller_id)
-    # bird-docs create-campaign.json: "The specified reseller MUST be ACTIVE."
+    # bird/openapi/create-campaign.json: "The specified reseller MUST be ACTIVE."
     if reseller is None or reseller.get("status") != "ACTIVE":
         raise rule("resellerId", f"{reseller_id} is not an ACTIVE reseller of this workspace")
 
@@ -118,7 +118,7 @@ async def patch_campaign(request: Request, workspaceId: str, brandId: str, campa
     body = await read_body(request, "patch_campaign")
     status = campaign["status"]
     if status != "DECLINED":
-        # bird-docs 10dlc-events.txt: "only campaigns with DECLINED status are eligible to be
+        # Bird's 10DLC events page: "only campaigns with DECLINED status are eligible to be
         # resubmitted. All other campaign rejections will require a new campaign to be created."
         advice = "; create a new campaign instead" if status in ("REJECTED", "FAILED") else ""
         raise rule("status", f"the campaign is {status}: only a DECLINED campaign can be resubmitted{advice}")

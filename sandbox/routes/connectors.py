@@ -22,7 +22,7 @@ from sandbox.wire import iso, new_id
 
 router = APIRouter(route_class=BirdRoute)
 
-# bird-docs create-connector.json, ConnectorArguments: "For SMS connectors (sms-messagebird:1),
+# bird/openapi/create-connector.json, ConnectorArguments: "For SMS connectors (sms-messagebird:1),
 # channelMessageType is required and must be one of promotional, transactional, conversational,
 # emergency, 2fa."
 CHANNEL_MESSAGE_TYPES = ("promotional", "transactional", "conversational", "emergency", "2fa")

@@ -23,7 +23,7 @@ async def list_stock_items(request: Request, organizationId: str) -> JSONRespons
     sandbox.check_organization(organizationId)
     query = read_query(request, "list_stock_items")
     if "prefix" in query and not query.get("countryCodes"):
-        # bird-docs list-numbers-stock-items.json: "Must be used together with the countryCodes filter."
+        # bird/openapi/list-numbers-stock-items.json: "Must be used together with the countryCodes filter."
         raise invalid([FieldError("prefix", "must be used together with countryCodes")], "query")
     items = [item for item in sandbox.state.stock.values() if stock.matches(item, query)]
     return JSONResponse(page(items, query))

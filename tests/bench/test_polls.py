@@ -1,4 +1,4 @@
-"""The expected-poll arithmetic of the "webhooks all dropped" figure, from DESIGN's rule."""
+"""The expected-poll arithmetic of the "webhooks all dropped" figure, from the polling rule."""
 
 from bench.polls import margin, poll_times, polls_until
 

@@ -1,4 +1,4 @@
-"""The request examples printed in Bird's guide (bird-docs/us-10dlc-installation-rendered.txt), shared
+"""The request examples printed in Bird's guide (Bird's US 10DLC API Installation guide), shared
 by the model tests and the sandbox tests. The campaign example is invalid under Bird's own schema
 (a 31-character description): both check that it is refused for that alone."""
 

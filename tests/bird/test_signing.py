@@ -17,7 +17,7 @@ TS = "1732350000"
 
 
 def formula(key: str, timestamp: str, url: str, body: bytes) -> str:
-    # bird-docs/README.md: HMAC-SHA256 over timestamp \n url \n sha256(body) raw bytes, base64
+    # Bird's webhook documentation: HMAC-SHA256 over timestamp \n url \n sha256(body) raw bytes, base64
     message = timestamp.encode() + b"\n" + url.encode() + b"\n" + hashlib.sha256(body).digest()
     return base64.b64encode(hmac.new(key.encode(), message, hashlib.sha256).digest()).decode()
 

@@ -15,8 +15,9 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from starter.connection import TemporalSettings, connect
-from starter.stack import StackConfig
+from runtime.connection import connect
+from runtime.settings import TemporalSettings
+from runtime.stack import StackConfig
 from workflows.contract import workflow_id_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from starter.processes import port_in_use
+from runtime.processes import port_in_use
 from tests.e2e.stack_helpers import free_port
 
 pytestmark = pytest.mark.e2e

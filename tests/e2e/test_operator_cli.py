@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from starter.stack import LocalStack
+from runtime.stack import LocalStack
 from tests.e2e.stack_helpers import charges_for, client_for, run_cli, stack_config, unique_request
 from workflows.contract import STEP, workflow_id_for
 

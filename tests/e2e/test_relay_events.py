@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from starter.stack import LocalStack
+from runtime.stack import LocalStack
 from tests.e2e.stack_helpers import activity_counts, charges_for, client_for, run_cli, stack_config, unique_request
 from workflows.contract import FLOW, workflow_id_for
 from workflows.state import OnboardingStatus

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from starter.stack import LocalStack
+from runtime.stack import LocalStack
 from tests.e2e.stack_helpers import run_cli, stack_config, unique_request
 
 pytestmark = pytest.mark.e2e

@@ -19,8 +19,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from sandbox.config import DEFAULT_ACCESS_KEY
-from starter.stack import LocalStack
+from runtime.stack import LocalStack
 from tests.e2e.stack_helpers import charges_for, client_for, run_cli, stack_config, unique_request
 from tests.workflows.helpers import readable_history
 from workflows.contract import Step, workflow_id_for
@@ -132,7 +131,7 @@ async def assert_done_and_charged_once(stack: LocalStack, client: Client, onboar
     expected = dict(ONE_OF_EACH) if vetting else {k: v for k, v in ONE_OF_EACH.items() if k != "vetting"}
     assert charges_for(stack.ledger(), ids) == expected
     assert sorted(c.kind for c in status.charges) == sorted(expected)
-    await assert_no_access_key(client, onboarding_id)
+    await assert_no_access_key(client, onboarding_id, stack.config.access_key)
     return status
 
 
@@ -143,13 +142,13 @@ async def _done(client: Client, onboarding_id: str) -> OnboardingStatus | None:
     return status if status is not None and status.step == Step.DONE else None
 
 
-async def assert_no_access_key(client: Client, onboarding_id: str) -> None:
+async def assert_no_access_key(client: Client, onboarding_id: str, access_key: str) -> None:
     handle = client.get_workflow_handle(workflow_id_for(onboarding_id))
     run_id: str | None = (await handle.describe()).run_id
     # every run of the chain, newest first
     while run_id:
         history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
-        assert DEFAULT_ACCESS_KEY not in readable_history(history)
+        assert access_key not in readable_history(history)
         first = history.events[0].workflow_execution_started_event_attributes
         run_id = first.continued_execution_run_id or None
 

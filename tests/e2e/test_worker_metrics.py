@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from starter.stack import LocalStack
+from runtime.stack import LocalStack
 from tests.e2e.stack_helpers import free_port, run_cli, stack_config, unique_request
 
 pytestmark = pytest.mark.e2e

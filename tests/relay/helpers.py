@@ -10,7 +10,7 @@ import httpx
 
 from bird.signing import signed_headers
 from relay.app import WEBHOOK_PATH, create_app
-from relay.settings import RelaySettings
+from runtime.settings import RelaySettings
 
 PUBLIC_URL = "https://relay.example.com/webhooks/bird"
 KEY = "current-signing-key"
@@ -35,7 +35,7 @@ def envelope(service: str, event: str, payload: dict[str, Any]) -> bytes:
 
 
 def brand_event(brand_id: str = BRAND_ID, status: str = "APPROVED", updated_at: str = "2025-03-27T09:00:00Z") -> bytes:
-    # bird-docs/10dlc-events.txt, trimmed
+    # Bird's 10DLC events page, trimmed
     return envelope("numbers", "10dlc.brand", {
         "id": brand_id, "status": status, "displayName": "Acme SMS", "ein": "123456789", "updatedAt": updated_at,
     })  # fmt: skip

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from relay.app import create_app
-from relay.settings import RelayConfigError
+from runtime.settings import RelayConfigError
 from tests.relay.fakes import FakeTemporal
 from tests.relay.helpers import (
     BRAND_ID,
@@ -293,7 +293,7 @@ async def test_a_followed_event_without_an_id_is_acknowledged_and_logged(tempora
 
 async def test_vetting_events_in_bird_spelling_are_routed(temporal):
     temporal.add("onboarding-vetted", BirdVettingId="v-1")
-    # bird-docs/10dlc-events.txt: Go-style field names, event `10dlc.brandVetting`
+    # Bird's 10DLC events page: Go-style field names, event `10dlc.brandVetting`
     body = envelope("numbers", "10dlc.brandVetting", {"ID": "v-1", "Status": "ACTIVE", "BrandID": BRAND_ID})
     response = await post(app_with(temporal), body, signed(body))
     assert response.json() == {"outcome": "signalled"}
@@ -387,7 +387,7 @@ def test_settings_that_cannot_verify_are_refused():
 
 
 def test_settings_from_the_environment(monkeypatch):
-    from relay.settings import RelaySettings
+    from runtime.settings import RelaySettings
 
     monkeypatch.setenv("RELAY_PUBLIC_URL", PUBLIC_URL)
     monkeypatch.setenv("BIRD_SIGNING_KEY", KEY)

@@ -1,5 +1,5 @@
-"""`tendlc webhooks setup` and the `ensure_webhook_subscriptions` activity against a fake Bird:
-list first, create only what is missing, never a duplicate, however often it runs."""
+"""`tendlc webhooks setup` and `ensure_subscriptions` against a fake Bird: list first, create only
+what is missing, never a duplicate, however often it runs."""
 
 from __future__ import annotations
 
@@ -8,16 +8,12 @@ import json
 import uuid
 
 import httpx
-import pytest
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
-from activities.webhooks import EnsureWebhooksInput, WebhookActivities
 from bird.client import BirdClient
 from bird.events import SUBSCRIBED_EVENTS
-from bird.config import BirdSettings
 from relay import setup
-from relay.settings import RelaySettings
+from relay.subscriptions import ensure_subscriptions
+from runtime.settings import StarterSettings
 from starter.cli import main
 from tests.relay.helpers import KEY, OLD_KEY, PUBLIC_URL
 
@@ -59,17 +55,11 @@ class FakeBird:
         return httpx.Response(201, json=sub)
 
 
-def bird_settings(**overrides) -> BirdSettings:
+def settings(**overrides) -> StarterSettings:
     values = dict(bird_api_base_url="https://api.bird.test", bird_access_key=ACCESS_KEY, bird_organization_id=ORG,
-                  bird_workspace_id=WS, bird_signing_key=KEY)  # fmt: skip
+                  bird_workspace_id=WS, bird_signing_key=KEY, relay_public_url=PUBLIC_URL, relay_signing_keys=None)  # fmt: skip
     values.update(overrides)
-    return BirdSettings(_env_file=None, **values)
-
-
-def relay_settings(**overrides) -> RelaySettings:
-    values = dict(relay_public_url=PUBLIC_URL, bird_signing_key=KEY, relay_signing_keys=None)
-    values.update(overrides)
-    return RelaySettings(_env_file=None, **values)
+    return StarterSettings(_env_file=None, **values)
 
 
 def args(*argv: str) -> argparse.Namespace:
@@ -79,8 +69,8 @@ def args(*argv: str) -> argparse.Namespace:
 
 
 def run(bird: FakeBird, *argv: str, bird_overrides=None, relay_overrides=None) -> int:
-    return setup.run(args(*argv), bird_settings=bird_settings(**(bird_overrides or {})),
-                     relay_settings=relay_settings(**(relay_overrides or {})), transport=bird.transport)  # fmt: skip
+    overrides = {**(bird_overrides or {}), **(relay_overrides or {})}
+    return setup.run(args(*argv), settings=settings(**overrides), transport=bird.transport)
 
 
 def test_setup_creates_the_four_subscriptions_then_nothing(capsys):
@@ -189,37 +179,14 @@ def test_the_command_is_registered_and_reads_the_environment(monkeypatch, tmp_pa
     assert "BIRD_ORGANIZATION_ID" in err and "BIRD_ACCESS_KEY" in err and "BIRD_WORKSPACE_ID" not in err
 
 
-async def test_the_activity_is_idempotent():
+async def test_a_second_run_finds_what_the_first_created():
     bird = FakeBird()
     async with BirdClient(ACCESS_KEY, base_url="https://api.bird.test", transport=bird.transport) as client:
-        activities = WebhookActivities(client, KEY)
-        env = ActivityEnvironment()
-        req = EnsureWebhooksInput(organization_id=ORG, workspace_id=WS, url=PUBLIC_URL)
-        first = await env.run(activities.ensure_webhook_subscriptions, req)
-        second = await env.run(activities.ensure_webhook_subscriptions, req)
+        ensure = dict(organization_id=ORG, workspace_id=WS, url=PUBLIC_URL, signing_key=KEY)
+        first = await ensure_subscriptions(client, **ensure)
+        second = await ensure_subscriptions(client, **ensure)
     assert len(first.created) == 4 and first.existing == []
     assert second.created == [] and len(second.existing) == 4
     assert {s.id for s in first.created} == {s.id for s in second.existing}
     assert len(bird.subscriptions) == 4
-    assert KEY not in first.model_dump_json() and KEY not in req.model_dump_json()
-
-
-async def test_the_activity_refuses_a_bad_url_for_good():
-    bird = FakeBird()
-    async with BirdClient(ACCESS_KEY, base_url="https://api.bird.test", transport=bird.transport) as client:
-        env = ActivityEnvironment()
-        req = EnsureWebhooksInput(organization_id=ORG, workspace_id=WS, url="https://localhost/webhooks/bird")
-        with pytest.raises(ApplicationError) as caught:
-            await env.run(WebhookActivities(client, KEY).ensure_webhook_subscriptions, req)
-    assert caught.value.non_retryable
-    assert bird.created == []
-
-
-async def test_the_activity_maps_bird_errors():
-    bird = FakeBird(status_code=422)
-    async with BirdClient(ACCESS_KEY, base_url="https://api.bird.test", transport=bird.transport) as client:
-        env = ActivityEnvironment()
-        req = EnsureWebhooksInput(organization_id=ORG, workspace_id=WS, url=PUBLIC_URL)
-        with pytest.raises(ApplicationError) as caught:
-            await env.run(WebhookActivities(client, KEY).ensure_webhook_subscriptions, req)
-    assert caught.value.non_retryable and caught.value.type == "BirdRejected"
+    assert KEY not in first.model_dump_json()

@@ -13,10 +13,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.workflow import _SignalDefinition
 
 from relay.app import create_app
 from tests.relay.helpers import brand_event, envelope, get, post, relay_settings, signed
-from workflows.contract import BRAND_ID, CONNECTOR_ID, BirdEvent
+from workflows.contract import BIRD_EVENT_SIGNAL, BRAND_ID, CONNECTOR_ID, BirdEvent
+from workflows.onboarding import OnboardingWorkflow
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +95,9 @@ async def test_healthz_against_a_real_server_and_an_absent_one(dev_env):
     assert (await get(app, "/healthz")).status_code == 503
     body = brand_event()
     assert (await post(app, body, signed(body))).status_code == 503
+
+
+def test_the_signal_the_relay_sends_is_the_one_the_workflow_handles():
+    # the relay names the signal by the contract's constant; a renamed handler would leave every
+    # event unhandled (and the waits to their polls) without this check
+    assert _SignalDefinition.must_name_from_fn_or_str(OnboardingWorkflow.bird_event) == BIRD_EVENT_SIGNAL

@@ -117,7 +117,7 @@ async def test_each_broken_variant_is_422_naming_the_field(api, operation, varia
     assert variant.field in body["message"]
 
 
-# --- the request examples printed in Bird's guide (bird-docs/us-10dlc-installation-rendered.txt)
+# --- the request examples printed in Bird's guide (Bird's US 10DLC API Installation guide)
 
 
 async def test_the_guides_brand_and_vetting_examples_are_accepted(api):

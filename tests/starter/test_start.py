@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bird.config import BirdSettings
+from runtime.settings import StarterSettings
 from starter import start as start_module
 from starter.start import (
     EXIT_ALREADY_OPEN,
@@ -21,7 +21,6 @@ from starter.start import (
     EXIT_OK,
     EXIT_REFUSED,
     Refused,
-    StartSettings,
     follow,
     prepare,
     start,
@@ -30,9 +29,9 @@ from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import onboarding_worker, request_data
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
 
-IDS = BirdSettings(_env_file=None, bird_workspace_id="ws-env", bird_organization_id="org-env")
-NO_IDS = BirdSettings(_env_file=None, bird_workspace_id=None, bird_organization_id=None)
-POLL = StartSettings(_env_file=None, tendlc_poll_min_seconds=60, tendlc_poll_max_seconds=3600)
+POLL = dict(tendlc_poll_min_seconds=60, tendlc_poll_max_seconds=3600)
+IDS = StarterSettings(_env_file=None, bird_workspace_id="ws-env", bird_organization_id="org-env", **POLL)
+NO_IDS = StarterSettings(_env_file=None, bird_workspace_id=None, bird_organization_id=None, **POLL)
 
 
 def write(tmp_path: Path, data: dict) -> str:
@@ -47,7 +46,7 @@ def test_every_problem_is_listed_at_once(tmp_path):
     del data["brand"]["ein"]
     data["campaign"]["description"] = "short"
     with pytest.raises(Refused) as refused:
-        prepare(write(tmp_path, data), NO_IDS, POLL)
+        prepare(write(tmp_path, data), NO_IDS)
     problems = refused.value.problems
     assert any(p.startswith("onboarding_id:") for p in problems)
     assert any(p.startswith("brand.ein:") for p in problems)
@@ -66,23 +65,23 @@ def test_run_exits_2_and_prints_each_problem(tmp_path, capsys):
 
 
 def test_ids_come_from_the_environment_unless_the_request_has_them(tmp_path):
-    filled = prepare(write(tmp_path, request_data()), IDS, POLL)
+    filled = prepare(write(tmp_path, request_data()), IDS)
     assert (filled.workspace_id, filled.organization_id) == ("ws-env", "org-env")
     assert (filled.poll.min_seconds, filled.poll.max_seconds) == (60, 3600)
-    own = prepare(write(tmp_path, request_data(workspace_id="ws-own", organization_id="org-own")), NO_IDS, POLL)
+    own = prepare(write(tmp_path, request_data(workspace_id="ws-own", organization_id="org-own")), NO_IDS)
     assert (own.workspace_id, own.organization_id) == ("ws-own", "org-own")
 
 
 def test_only_the_missing_id_is_named(tmp_path):
     with pytest.raises(Refused) as refused:
-        prepare(write(tmp_path, request_data(workspace_id="ws-own")), NO_IDS, POLL)
+        prepare(write(tmp_path, request_data(workspace_id="ws-own")), NO_IDS)
     assert refused.value.problems == ["organization_id: not in the request, and BIRD_ORGANIZATION_ID is not set"]
 
 
 def test_poll_settings_must_make_sense(tmp_path):
-    wrong = StartSettings(_env_file=None, tendlc_poll_min_seconds=100, tendlc_poll_max_seconds=10)
+    wrong = IDS.model_copy(update={"tendlc_poll_min_seconds": 100, "tendlc_poll_max_seconds": 10})
     with pytest.raises(Refused) as refused:
-        prepare(write(tmp_path, request_data()), IDS, wrong)
+        prepare(write(tmp_path, request_data()), wrong)
     assert refused.value.problems == ["TENDLC_POLL_MAX_SECONDS: must not be below TENDLC_POLL_MIN_SECONDS"]
 
 
@@ -90,28 +89,18 @@ def test_preflight_errors_refuse_and_warnings_are_recorded(tmp_path):
     data = request_data()
     data["campaign"]["description"] = "Lorem ipsum dolor sit amet, appointment reminders for Acme Plumbing customers."
     with pytest.raises(Refused) as refused:
-        prepare(write(tmp_path, data), IDS, POLL)
+        prepare(write(tmp_path, data), IDS)
     assert any("[" in p and "campaign.description" in p for p in refused.value.problems)
 
     data = request_data()
     data["brand"]["email"] = "acmeplumbing@gmail.com"
-    input = prepare(write(tmp_path, data), IDS, POLL)
+    input = prepare(write(tmp_path, data), IDS)
     assert "BRAND_EMAIL_PUBLIC_DOMAIN" in {w.rule_id for w in input.warnings}
-
-
-def test_without_the_preflight_module_the_start_still_works(tmp_path, monkeypatch):
-    real = start_module.importlib.util.find_spec
-    monkeypatch.setattr(
-        start_module.importlib.util, "find_spec", lambda name, *a: None if name == "starter.preflight" else real(name, *a)
-    )
-    data = request_data()
-    data["brand"]["email"] = "acmeplumbing@gmail.com"
-    assert prepare(write(tmp_path, data), IDS, POLL).warnings == []
 
 
 async def test_a_second_start_of_an_open_onboarding_is_refused_naming_its_run(dev_env, tmp_path):
     # on the dev server: a workflow task no worker picks up would stall the time-skipping clock
-    input = prepare(write(tmp_path, request_data()), IDS, POLL)
+    input = prepare(write(tmp_path, request_data()), IDS)
     first_out, second_out = io.StringIO(), io.StringIO()
     code, handle = await start(dev_env.client, input, task_queue=f"tq-{uuid.uuid4()}", out=first_out)
     assert code == EXIT_OK and handle.id == workflow_id_for(input.onboarding_id)
@@ -128,7 +117,7 @@ async def test_a_second_start_of_an_open_onboarding_is_refused_naming_its_run(de
 
 async def test_wait_prints_each_step_and_exits_0_on_done(ts_env, tmp_path):
     bird = FakeBird(brand="APPROVED", vetting="APPROVED", campaign="APPROVED", connector="ok")
-    input = prepare(write(tmp_path, request_data()), IDS, POLL)
+    input = prepare(write(tmp_path, request_data()), IDS)
     out = io.StringIO()
     async with onboarding_worker(ts_env.client, bird.activities()) as queue:
         code, handle = await start(ts_env.client, input, task_queue=queue, out=out)
@@ -145,7 +134,7 @@ async def test_wait_prints_each_step_and_exits_0_on_done(ts_env, tmp_path):
 async def test_wait_exits_4_on_needs_action_with_the_reason(ts_env, tmp_path):
     bird = FakeBird(vetting="APPROVED", connector="ok")
     bird.decide("brand", "REJECTED", after=timedelta(hours=1), reason="EIN does not match")
-    input = prepare(write(tmp_path, request_data()), IDS, POLL)
+    input = prepare(write(tmp_path, request_data()), IDS)
     out = io.StringIO()
     async with onboarding_worker(ts_env.client, bird.activities()) as queue:
         code, handle = await start(ts_env.client, input, task_queue=queue, out=out)
@@ -160,7 +149,7 @@ async def test_wait_exits_4_on_needs_action_with_the_reason(ts_env, tmp_path):
 async def test_a_completed_onboarding_is_not_started_again(dev_env, tmp_path):
     # a second run would buy a second number: the first one is done, nothing to redo
     bird = FakeBird(brand="APPROVED", vetting="APPROVED", campaign="APPROVED", connector="ok")
-    input = prepare(write(tmp_path, request_data()), IDS, POLL)
+    input = prepare(write(tmp_path, request_data()), IDS)
     out = io.StringIO()
     async with onboarding_worker(dev_env.client, bird.activities()) as queue:
         code, handle = await start(dev_env.client, input, task_queue=queue, out=out)

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bird.config import BirdSettings
-from starter.connection import TemporalSettings
+from runtime.settings import WorkerSettings
 from worker.cli import configure, settings_from
-from worker.main import WorkerConfigError, build_worker, serve, webhook_activities
-from worker.settings import WorkerSettings
+from worker.main import WorkerConfigError, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,28 +30,17 @@ def test_concurrency_comes_from_the_environment_and_flags_override_it(monkeypatc
     monkeypatch.setenv("TENDLC_MAX_CONCURRENT_ACTIVITIES", "7")
     monkeypatch.setenv("TENDLC_MAX_CONCURRENT_WORKFLOW_TASKS", "9")
     monkeypatch.setenv("TENDLC_TASK_QUEUE", "from-env")
-    temporal, _, worker = settings_from(args())
+    worker = settings_from(args())
     assert (worker.tendlc_max_concurrent_activities, worker.tendlc_max_concurrent_workflow_tasks) == (7, 9)
-    assert temporal.tendlc_task_queue == "from-env"
-    temporal, _, worker = settings_from(args("--max-concurrent-activities", "3", "--task-queue", "q"))
+    assert worker.tendlc_task_queue == "from-env"
+    worker = settings_from(args("--max-concurrent-activities", "3", "--task-queue", "q"))
     assert (worker.tendlc_max_concurrent_activities, worker.tendlc_max_concurrent_workflow_tasks) == (3, 9)
-    assert temporal.tendlc_task_queue == "q"
+    assert worker.tendlc_task_queue == "q"
 
 
 async def test_no_access_key_no_worker():
     with pytest.raises(WorkerConfigError, match="BIRD_ACCESS_KEY"):
-        await serve(TemporalSettings(_env_file=None), BirdSettings(_env_file=None, bird_access_key=None), WorkerSettings(_env_file=None))
-
-
-async def test_the_webhook_activity_is_registered_only_with_a_signing_key(ts_env):
-    from bird.client import BirdClient
-
-    async with BirdClient("k") as bird:
-        assert webhook_activities(bird, BirdSettings(_env_file=None, bird_signing_key=None)) == []
-        with_key = BirdSettings(_env_file=None, bird_signing_key="s3cret")
-        assert [a.__name__ for a in webhook_activities(bird, with_key)] == ["ensure_webhook_subscriptions"]
-        worker = build_worker(ts_env.client, bird, with_key, task_queue="q", settings=WorkerSettings(_env_file=None))
-        assert worker.task_queue == "q"
+        await serve(WorkerSettings(_env_file=None, bird_access_key=None))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

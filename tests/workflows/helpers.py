@@ -16,11 +16,12 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowU
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from intake.inputs import onboarding_input
+from intake.request import parse_request
 from workflows.contract import BirdEvent
 from workflows.failures import REFUSED
 from workflows.inputs import OnboardingInput, PollSettings
 from workflows.onboarding import OnboardingWorkflow
-from workflows.request import parse_request
 from workflows.state import OnboardingStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def make_input(
     **changes: Any,
 ) -> OnboardingInput:
     request = parse_request(request_data(example, **changes))
-    return OnboardingInput.from_request(
+    return onboarding_input(
         request, workspace_id=workspace_id, organization_id=organization_id, poll=poll or PollSettings()
     )
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bird.models import BrandCreate, CampaignCreate
-from starter.preflight import RULES, check_request
-from workflows.request import parse_request
+from intake.preflight import RULES, check_request
+from intake.request import parse_request
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = json.loads((ROOT / "examples" / "onboarding.json").read_text())

@@ -5,6 +5,6 @@ Errors refuse a start; warnings are printed and recorded. The rule table is `RUL
 in docs/preflight.md.
 """
 
-from starter.preflight.rules import RULES, Finding, Rule, Severity, check_request
+from intake.preflight.rules import RULES, Finding, Rule, Severity, check_request
 
 __all__ = ["RULES", "Finding", "Rule", "Severity", "check_request"]

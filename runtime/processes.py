@@ -131,11 +131,6 @@ class Supervisor:
             time.sleep(0.1)
         raise StackError(f"{child.name} was not ready after {timeout:.0f}s:\n{child.log_tail()}")
 
-    def check_alive(self) -> None:
-        for child in self.children:
-            if not child.alive():
-                raise StackError(f"{child.name} exited with code {child.process.returncode}:\n{child.log_tail()}")
-
     def stop_all(self, timeout: float = 10.0) -> None:
         for child in reversed(self.children):
             stop(child.process, timeout)

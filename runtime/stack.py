@@ -1,5 +1,6 @@
 """The whole product on one machine: a Temporal dev server, the Bird sandbox, the relay and a
-worker, each a real process wired to the others through the environment names of DESIGN.md.
+worker, each a real process wired to the others through the environment names of
+runtime/settings.py (the sandbox included: it takes its key and ids from the same names).
 
 `tendlc demo`, the end-to-end tests and the benchmarks all run on this one definition, so what
 they exercise is what a person gets from `make demo`.
@@ -14,12 +15,12 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox.config import DEFAULT_ACCESS_KEY, DEFAULT_ORGANIZATION_ID, DEFAULT_WORKSPACE_ID
-from starter.processes import Child, StackError, Supervisor, dev_server_argv, port_in_use, require_free_ports
+from runtime.processes import Child, StackError, Supervisor, dev_server_argv, port_in_use, require_free_ports
 from workflows.contract import DEFAULT_TASK_QUEUE
 
 # Bird posts only to public https URLs (create-webhook-subscription.json); the sandbox signs for
@@ -56,6 +57,10 @@ class StackConfig:
     task_queue: str = DEFAULT_TASK_QUEUE
     fresh: bool = True  # start from an empty Temporal database
     signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # The stack's Bird account: the sandbox serves it, the worker and the CLI use it.
+    access_key: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    organization_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    workspace_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -82,9 +87,9 @@ class StackConfig:
             "TENDLC_TASK_QUEUE": self.task_queue,
             "TEMPORAL_UI_URL": self.ui_url or "http://localhost:8233",
             "BIRD_API_BASE_URL": self.sandbox_url,
-            "BIRD_ACCESS_KEY": DEFAULT_ACCESS_KEY,
-            "BIRD_WORKSPACE_ID": DEFAULT_WORKSPACE_ID,
-            "BIRD_ORGANIZATION_ID": DEFAULT_ORGANIZATION_ID,
+            "BIRD_ACCESS_KEY": self.access_key,
+            "BIRD_WORKSPACE_ID": self.workspace_id,
+            "BIRD_ORGANIZATION_ID": self.organization_id,
             "BIRD_SIGNING_KEY": self.signing_key,
             "RELAY_PUBLIC_URL": PUBLIC_RELAY_URL,
             "TENDLC_POLL_MIN_SECONDS": str(self.poll_min_seconds),

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from starter.processes import StackError, Supervisor, port_in_use, require_free_ports
+from runtime.processes import StackError, Supervisor, port_in_use, require_free_ports
 
 
 def test_busy_ports_are_named_in_the_error():

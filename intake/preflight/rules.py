@@ -17,8 +17,8 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from bird.models import BrandCreate, CampaignCreate
-from starter.preflight import text
-from workflows.request import OnboardingRequest
+from intake.preflight import text
+from intake.request import OnboardingRequest
 
 Severity = Literal["error", "warning"]
 

@@ -1,8 +1,8 @@
-"""Webhook subscriptions: make sure Bird posts the onboarding's events to the relay.
+"""Webhook subscriptions: make sure Bird posts the onboarding's events to the relay
+(`tendlc webhooks setup`, relay/setup.py).
 
-One function does the work for both `tendlc webhooks setup` and the `ensure_webhook_subscriptions`
-activity: list the workspace's subscriptions, create only the missing ones of `SUBSCRIBED_EVENTS`,
-so a rerun (or a retried activity) never leaves two subscriptions delivering every event twice.
+List the workspace's subscriptions, create only the missing ones of `SUBSCRIBED_EVENTS`, so a
+rerun never leaves two subscriptions delivering every event twice.
 """
 
 from __future__ import annotations
@@ -11,22 +11,12 @@ import re
 from collections.abc import Iterable
 
 from pydantic import BaseModel
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.base import bird_operation
-from activities.errors import INVALID_REQUEST
 from bird.client import BirdClient
 from bird.events import SUBSCRIBED_EVENTS
 from bird.models import WebhookSubscription, WebhookSubscriptionCreate
 from bird.models.webhooks import WEBHOOK_URL_PATTERN
 from bird.statuses import SUBSCRIPTION_ACTIVE
-
-
-class EnsureWebhooksInput(BaseModel):
-    organization_id: str
-    workspace_id: str
-    url: str  # RELAY_PUBLIC_URL; the signing key stays in the worker's configuration
 
 
 class SubscriptionRef(BaseModel):
@@ -98,26 +88,3 @@ async def ensure_subscriptions(
         result.created.append(SubscriptionRef(id=made.id, service=service, event=event, status=made.status))
     return result
 
-
-class WebhookActivities:
-    def __init__(self, bird: BirdClient, signing_key: str, older_keys: Iterable[str] = ()) -> None:
-        self._bird = bird
-        # Keys come from the worker's configuration and never travel in an input or a result.
-        self._signing_key = signing_key
-        self._older_keys = tuple(older_keys)
-
-    @activity.defn
-    @bird_operation
-    async def ensure_webhook_subscriptions(self, req: EnsureWebhooksInput) -> WebhookSetupResult:
-        try:
-            return await ensure_subscriptions(
-                self._bird,
-                organization_id=req.organization_id,
-                workspace_id=req.workspace_id,
-                url=req.url,
-                signing_key=self._signing_key,
-                older_keys=self._older_keys,
-            )
-        except ValueError as exc:
-            # A URL Bird refuses or no key configured: retrying cannot help, a person must fix it.
-            raise ApplicationError(str(exc), type=INVALID_REQUEST, non_retryable=True) from None

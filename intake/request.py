@@ -13,6 +13,9 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
+from workflows.inputs import DeadlineDays
+
+_DEFAULT_DAYS = DeadlineDays()
 
 
 class _Strict(BaseModel):
@@ -47,10 +50,11 @@ class ConnectorRequest(_Strict):
 class Deadlines(_Strict):
     """How long each wait may take before a person is asked to look (days)."""
 
-    brand_days: Annotated[float, Field(gt=0)] = 30
-    vetting_days: Annotated[float, Field(gt=0)] = 30
-    campaign_days: Annotated[float, Field(gt=0)] = 45
-    readiness_days: Annotated[float, Field(gt=0)] = 3
+    # the workflow's own defaults, so a request without `deadlines` gets exactly what it would
+    brand_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.brand
+    vetting_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.vetting
+    campaign_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.campaign
+    readiness_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.readiness
 
 
 def _which(*, key: str):
@@ -73,7 +77,7 @@ BrandSpec = Annotated[
 
 
 class OnboardingRequest(_Strict):
-    """One customer's onboarding, as in DESIGN.md "The onboarding request"."""
+    """One customer's onboarding, as the README's "The request file" describes it."""
 
     onboarding_id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     workspace_id: str | None = None
