@@ -20,6 +20,15 @@ from pathlib import Path
 from workflows.contract import SEARCH_ATTRIBUTES
 
 
+def exit_without_teardown(code: int) -> None:
+    """End a short-lived command with `code`, skipping interpreter finalization: the Temporal
+    client's Rust runtime keeps threads that can crash CPython's teardown, turning a finished
+    command into a segfault exit code (temporalio/sdk-python#300)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 class StackError(RuntimeError):
     """Something the person running the stack must fix (a port in use, a missing binary)."""
 

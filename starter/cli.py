@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
+
+from runtime.processes import exit_without_teardown
 
 # name -> (module, one-line help). The module defines `configure(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -52,13 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main(argv: Sequence[str] | None = None) -> None:
-    """The `tendlc` executable. Exits without interpreter finalization: the Temporal client's Rust
-    runtime keeps threads that can crash CPython's teardown in a short-lived process
-    (temporalio/sdk-python#300), turning a finished command into a segfault exit code."""
-    code = main(argv)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    """The `tendlc` executable (see `exit_without_teardown` for how it exits)."""
+    exit_without_teardown(main(argv))
 
 
 if __name__ == "__main__":

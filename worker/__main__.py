@@ -1,8 +1,11 @@
-"""`python -m worker`: the same as `tendlc worker`."""
+"""`python -m worker [--task-queue Q] ...`: the same as `tendlc worker`."""
 
-import sys
+import argparse
 
-from starter.cli import console_main
+from runtime.processes import exit_without_teardown
+from worker.cli import configure, run
 
 if __name__ == "__main__":
-    console_main(["worker", *sys.argv[1:]])
+    parser = argparse.ArgumentParser(prog="python -m worker", description="Run the Temporal worker.")
+    configure(parser)
+    exit_without_teardown(run(parser.parse_args()))
