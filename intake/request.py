@@ -6,13 +6,13 @@ models in `bird.models`), so a request that passes here is one Bird's schema acc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
+from intake.files import FileProblem, read_json
 from workflows.inputs import DeadlineDays
 
 _DEFAULT_DAYS = DeadlineDays()
@@ -99,6 +99,10 @@ class RequestError(Exception):
         self.errors = errors
 
 
+class UnreadableFile(RequestError):
+    """The file is not UTF-8 JSON within the caps (intake/files.py): one problem, one line."""
+
+
 _TAGS = {"existing", "new"}
 
 
@@ -120,11 +124,8 @@ def parse_request(data: Any, source: str = "request") -> OnboardingRequest:
 
 def load_request(path: str | Path) -> OnboardingRequest:
     """Read and validate a request file, reporting every error at once."""
-    path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise RequestError(str(path), ["file not found"]) from None
-    except json.JSONDecodeError as exc:
-        raise RequestError(str(path), [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
+        data = read_json(path)
+    except FileProblem as exc:
+        raise UnreadableFile(exc.source, [exc.problem]) from None
     return parse_request(data, str(path))

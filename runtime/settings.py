@@ -135,7 +135,9 @@ class WorkerSettings(TemporalSettings, BirdApiSettings):
     tendlc_sticky_schedule_to_start_seconds: float = Field(default=10.0, gt=0)
     # Prometheus metrics (the SDK's and ours) at http://<host>:<port>/metrics; off when unset.
     tendlc_metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    tendlc_metrics_host: str = "0.0.0.0"
+    # Loopback unless told otherwise, like the relay: metrics name onboardings and steps. A
+    # container publishing the port sets TENDLC_METRICS_HOST=0.0.0.0 (docker-compose.yml does).
+    tendlc_metrics_host: str = "127.0.0.1"
     tendlc_metrics_interval_seconds: float = Field(default=15.0, gt=0)
 
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from intake.preflight import Finding, check_request
-from intake.request import RequestError, load_request
+from intake.request import RequestError, UnreadableFile, load_request
 
 EXIT_OK, EXIT_ERRORS, EXIT_INVALID = 0, 1, 2
 
@@ -29,6 +29,8 @@ class FileReport(BaseModel):
 
     file: str
     valid: bool
+    # set when the file is not JSON at all (binary, too large, a directory, ...)
+    unreadable: str | None = None
     schema_errors: list[str] = []
     findings: list[Finding] = []
 
@@ -44,6 +46,8 @@ class FileReport(BaseModel):
 def check_file(path: str) -> FileReport:
     try:
         request = load_request(path)
+    except UnreadableFile as exc:
+        return FileReport(file=path, valid=False, unreadable=exc.errors[0], schema_errors=exc.errors)
     except RequestError as exc:
         return FileReport(file=path, valid=False, schema_errors=exc.errors)
     return FileReport(file=path, valid=True, findings=check_request(request))
@@ -81,6 +85,9 @@ def print_findings(console: Console, findings: Sequence[Finding], indent: str = 
 
 
 def print_report(console: Console, report: FileReport) -> None:
+    if report.unreadable:
+        console.print(Text.assemble((report.file, "bold"), ": ", (report.unreadable, _STYLE["invalid"])))
+        return
     if not report.valid:
         console.print(Text.assemble((report.file, "bold"), ": ", ("invalid request", _STYLE["invalid"])))
         for error in report.schema_errors:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,6 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from bird.errors import field_errors_of
 from bird.models import BrandPatch, CampaignPatch
+from intake.files import FileProblem, read_json
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from starter.status import handle_for
@@ -97,12 +97,9 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
     workflow checks again against the body the onboarding was started with."""
     err = err or sys.stderr
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        print(f"{path}: file not found", file=err)
-        return None
-    except json.JSONDecodeError as exc:
-        print(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=err)
+        data = read_json(path)
+    except FileProblem as exc:
+        print(exc, file=err)
         return None
     if not isinstance(data, dict):
         print(f"{path}: must be a JSON object of the fields to change", file=err)

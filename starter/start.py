@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
@@ -29,9 +27,10 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from intake.files import FileProblem, read_json
 from intake.inputs import onboarding_input
 from intake.preflight import check_request
-from intake.request import OnboardingRequest, RequestError, load_request
+from intake.request import OnboardingRequest, RequestError, UnreadableFile, load_request
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
@@ -45,10 +44,12 @@ EXIT_OK, EXIT_ENDED, EXIT_REFUSED, EXIT_ALREADY_OPEN, EXIT_NEEDS_ACTION, EXIT_UN
 class Refused(Exception):
     """The request cannot be started; `problems` lists every reason, each naming its field."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str], *, unreadable: bool = False) -> None:
         super().__init__(f"{source}: " + "; ".join(problems))
         self.source = source
         self.problems = problems
+        # not JSON at all (binary, too large, ...): said in one line
+        self.unreadable = unreadable
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -71,8 +72,8 @@ def preflight(request: OnboardingRequest) -> tuple[list[str], list[PreflightWarn
 
 def _raw_ids(path: str) -> dict[str, Any]:
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+        data = read_json(path)
+    except FileProblem:
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -92,6 +93,8 @@ def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
     """The workflow input for a request file, or `Refused` with every problem found."""
     try:
         request = load_request(path)
+    except UnreadableFile as exc:
+        raise Refused(exc.source, exc.errors, unreadable=True) from None
     except RequestError as exc:
         raise Refused(exc.source, exc.errors + _settings_problems(_raw_ids(path), settings)) from None
     problems = _settings_problems(request.model_dump(include={"workspace_id", "organization_id"}), settings)
@@ -211,6 +214,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         input = prepare(args.file, settings)
     except Refused as refused:
+        if refused.unreadable:
+            print(f"{refused.source}: not started: {refused.problems[0]}", file=sys.stderr)
+            return EXIT_REFUSED
         print(f"{refused.source}: not started", file=sys.stderr)
         for problem in refused.problems:
             print(f"  {problem}", file=sys.stderr)
