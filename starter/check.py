@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.text import Text
 
@@ -29,8 +29,8 @@ class FileReport(BaseModel):
 
     file: str
     valid: bool
-    # set when the file is not JSON at all (binary, too large, a directory, ...)
-    unreadable: str | None = None
+    # the file is not JSON at all (binary, too large, a directory, ...): its one problem, on one line
+    unreadable: bool = Field(default=False, exclude=True)
     schema_errors: list[str] = []
     findings: list[Finding] = []
 
@@ -47,7 +47,7 @@ def check_file(path: str) -> FileReport:
     try:
         request = load_request(path)
     except UnreadableFile as exc:
-        return FileReport(file=path, valid=False, unreadable=exc.errors[0], schema_errors=exc.errors)
+        return FileReport(file=path, valid=False, unreadable=True, schema_errors=exc.errors)
     except RequestError as exc:
         return FileReport(file=path, valid=False, schema_errors=exc.errors)
     return FileReport(file=path, valid=True, findings=check_request(request))
@@ -86,7 +86,7 @@ def print_findings(console: Console, findings: Sequence[Finding], indent: str = 
 
 def print_report(console: Console, report: FileReport) -> None:
     if report.unreadable:
-        console.print(Text.assemble((report.file, "bold"), ": ", (report.unreadable, _STYLE["invalid"])))
+        console.print(Text.assemble((report.file, "bold"), ": ", (report.schema_errors[0], _STYLE["invalid"])))
         return
     if not report.valid:
         console.print(Text.assemble((report.file, "bold"), ": ", ("invalid request", _STYLE["invalid"])))
