@@ -128,6 +128,8 @@ async def start(
             # A completed onboarding is not started again (a second number would be bought);
             # one that failed or was terminated may be.
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            # kept by Temporal beside the search attributes: `tendlc status` shows them when no worker answers
+            memo={"warnings": [w.model_dump(mode="json") for w in input.warnings]},
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(ONBOARDING_ID, input.onboarding_id),
