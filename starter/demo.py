@@ -37,6 +37,7 @@ from runtime.settings import StarterSettings
 from runtime.stack import LocalStack, StackConfig
 from starter.console import make_console
 from starter.start import Refused, prepare, start
+from starter.views import charge_view, onboarding_view
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
 from workflows.messages import ResubmitCampaign
@@ -137,10 +138,10 @@ async def onboard(stack: LocalStack, args: argparse.Namespace, console: Console,
     if args.scenario == "declined" and status is not None and status.step == Step.NEEDS_ACTION:
         if await resubmit_declined(handle, status, console):
             status = await watch(handle, console, deadline=deadline, printed=printed)
-    summary = summarize(status, stack.ledger(), url, time.monotonic() - began)
+    summary = summarize(status, stack.ledger(), url, time.monotonic() - began, workflow_id_for(input.onboarding_id))
     print_summary(summary, console)
     if args.summary_json:
-        args.summary_json.write_text(json.dumps(summary, indent=2, default=str))
+        args.summary_json.write_text(json.dumps(summary, indent=2))
     return 0 if status is not None and status.step == Step.DONE else 1
 
 
@@ -244,39 +245,25 @@ def print_changes(status: OnboardingStatus, printed: dict[Step, str], console: C
 # -- the summary ----------------------------------------------------------------------------------
 
 
-def summarize(status: OnboardingStatus | None, ledger: dict[str, Any], url: str, seconds: float) -> dict[str, Any]:
-    objects = status.objects if status else None
-    ids = {
-        name: getattr(objects, name).id
-        for name in ("number", "brand", "vetting", "campaign", "connector", "channel")
-        if objects is not None and getattr(objects, name).id
-    }
-    return {
-        "onboarding_id": status.onboarding_id if status else None,
-        "step": status.step.value if status else None,
-        "blocked": status.blocked.reason if status and status.blocked else None,
-        "number": objects.number.number_string if objects else None,
-        "ids": ids,
-        "charges": [
-            {"kind": e["kind"], "object_id": e["objectId"], "amount": e["amount"], "currency": e["currency"]}
-            for e in ledger.get("entries", [])
-        ],
-        "charge_counts": ledger.get("counts", {}),
-        "charge_totals": ledger.get("totals", {}),
-        "seconds": round(seconds, 1),
-        "ui": url,
-    }
+def summarize(status: OnboardingStatus | None, ledger: dict[str, Any], url: str, seconds: float,
+              workflow_id: str) -> dict[str, Any]:  # fmt: skip
+    """The onboarding in the shared JSON shape (starter/views.py), its charges from the sandbox's
+    ledger (what Bird billed), the demo's own figures in `detail`."""
+    charges = [charge_view(e["kind"], e["objectId"], e["amount"], e["currency"]) for e in ledger.get("entries", [])]
+    detail = {"seconds": f"{seconds:.1f}", "charge_counts": ledger.get("counts", {}), "charges_from": "sandbox ledger"}
+    return onboarding_view(workflow_id=workflow_id, ui=url, status=status, charges=charges, detail=detail)
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     ok = summary["step"] == Step.DONE
     console.print()
     console.print(f"[{'green' if ok else 'red'}]{summary['step']}[/] {summary['onboarding_id']} "
-                  f"in {summary['seconds']}s, number {summary['number']}")  # fmt: skip
+                  f"in {summary['detail']['seconds']}s, number {summary['number']}")  # fmt: skip
     if summary["blocked"]:
-        console.print(f"  needs a person: {summary['blocked']}")
-    for name, value in summary["ids"].items():
-        console.print(f"  {name:<10} {value}")
+        console.print(f"  needs a person: {summary['blocked']['reason']}")
+    for name, obj in summary["objects"].items():
+        if obj["id"]:
+            console.print(f"  {name:<10} {obj['id']}")
     console.print("  charges (sandbox ledger):")
     for charge in summary["charges"]:
         console.print(f"    {charge['kind']:<10} {charge['amount']:>8} {charge['currency']}  {charge['object_id']}")

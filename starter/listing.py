@@ -8,17 +8,28 @@ import json
 import sys
 from typing import Any
 
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from temporalio.client import WorkflowExecution
 
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from starter.console import make_console
-from workflows.contract import BRAND_ID, CAMPAIGN_ID, ONBOARDING_ID, STEP, Step
+from starter.views import onboarding_view
+from workflows.contract import ONBOARDING_ID, STEP, Step
+
+
+def step_name(text: str) -> Step:
+    """`done`, `Done` or `DONE`; anything else is refused listing the valid steps."""
+    try:
+        return Step(text.strip().upper())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid step {text!r}; valid steps: {', '.join(Step)}") from None
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--step", type=Step, choices=list(Step), metavar="STEP", help="only onboardings at this step")
+    parser.add_argument("--step", type=step_name, metavar="STEP", help=f"only onboardings at this step ({', '.join(Step)}; any case)")
     parser.add_argument("--needs-action", action="store_true", help="only onboardings waiting for a person")
     parser.add_argument("--open", action="store_true", help="only onboardings still running")
     parser.add_argument("--limit", type=int, default=200, help="at most this many rows (default 200)")
@@ -36,26 +47,27 @@ def query_for(args: argparse.Namespace) -> str:
     return " AND ".join(clauses)
 
 
-def row(execution: WorkflowExecution) -> dict[str, Any]:
-    attrs = execution.typed_search_attributes
-    return {
-        "onboarding_id": attrs.get(ONBOARDING_ID),
-        "step": attrs.get(STEP),
-        "execution": execution.status.name if execution.status else "UNKNOWN",
-        "brand_id": attrs.get(BRAND_ID),
-        "campaign_id": attrs.get(CAMPAIGN_ID),
-        "started": execution.start_time.isoformat() if execution.start_time else None,
-        "closed": execution.close_time.isoformat() if execution.close_time else None,
-        "workflow_id": execution.id,
-    }
+def row(execution: WorkflowExecution, settings: StarterSettings) -> dict[str, Any]:
+    """One onboarding in the shared JSON shape (starter/views.py), from its search attributes."""
+    return onboarding_view(workflow_id=execution.id, ui=settings.workflow_url(execution.id), execution=execution)
 
 
 async def fetch(query: str, limit: int) -> list[dict[str, Any]]:
-    client = await connect(StarterSettings())
+    settings = StarterSettings()
+    client = await connect(settings)
     rows: list[dict[str, Any]] = []
     async for execution in client.list_workflows(query, limit=limit):
-        rows.append(row(execution))
+        rows.append(row(execution, settings))
     return rows
+
+
+def print_whole(console: Console, table: Table) -> None:
+    """Print the table at its natural width even when the terminal is narrower: an id cut short
+    (or folded in two) cannot be pasted into the next command."""
+    needed = Measurement.get(console, console.options.update_width(100_000), table).maximum
+    if needed > console.width:
+        console.width = needed
+    console.print(table)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(
             r["onboarding_id"] or r["workflow_id"],
             f"[{colours.get(step, 'cyan')}]{step}[/]",
-            r["execution"].lower(),
-            (r["started"] or "")[:19].replace("T", " "),
-            r["brand_id"] or "",
-            r["campaign_id"] or "",
+            (r["execution"] or "unknown").lower(),
+            (r["started_at"] or "")[:19].replace("T", " "),
+            r["objects"]["brand"]["id"] or "",
+            r["objects"]["campaign"]["id"] or "",
         )
-    console.print(table)
+    print_whole(console, table)
     console.print(f"{len(rows)} onboarding(s)")
     return 0

@@ -34,8 +34,8 @@ def test_the_demo_onboards_the_example_with_one_charge_of_each_kind(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["step"] == "DONE"
-    assert summary["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
-    assert {c["object_id"] for c in summary["charges"]} <= set(summary["ids"].values())
+    assert summary["detail"]["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert {c["object_id"] for c in summary["charges"]} <= {o["id"] for o in summary["objects"].values()}
     assert summary["ui"].endswith("/namespaces/default/workflows/onboarding-acme-sms")
     for step in ("BUY_NUMBER", "AWAIT_BRAND", "VETTING", "AWAIT_CAMPAIGN", "AWAIT_READY", "DONE"):
         assert step in result.stdout
@@ -55,7 +55,7 @@ def test_the_declined_scenario_is_corrected_with_resubmit_campaign_and_reaches_d
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["step"] == "DONE" and summary["blocked"] is None
     # resubmitting is not a new registration: still one charge of each kind
-    assert summary["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert summary["detail"]["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
     assert not any(port_in_use(port) for port in ports)
 
 

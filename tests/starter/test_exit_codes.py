@@ -11,13 +11,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-
-from intake.inputs import onboarding_input
-from intake.request import load_request
 from starter.cli import main
-from workflows.contract import BRAND_ID, ONBOARDING_ID, STEP, workflow_id_for
-from workflows.onboarding import OnboardingWorkflow
+from tests.starter.unstarted import unstarted
+from workflows.contract import workflow_id_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,33 +31,18 @@ def readme_exit_codes() -> dict[int, str]:
     return codes
 
 
-async def started(client, step: str, *, memo: dict | None = None) -> str:
-    """An onboarding that no worker runs, whose search attributes say `step`."""
-    ident = f"codes-{uuid.uuid4().hex[:8]}"
-    request = load_request(ROOT / "examples" / "onboarding.json")
-    input = onboarding_input(request.model_copy(update={"onboarding_id": ident}), workspace_id="w", organization_id="o")
-    await client.start_workflow(
-        OnboardingWorkflow.run, input, id=workflow_id_for(ident), task_queue=f"nobody-{ident}", memo=memo or {},
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(ONBOARDING_ID, ident), SearchAttributePair(STEP, step),
-            SearchAttributePair(BRAND_ID, "brand-1"),
-        ]),
-    )  # fmt: skip
-    return ident
-
-
 @pytest.fixture
 async def cases(dev_env):
     """exit code -> onboarding ids (or raw arguments) that must produce it."""
     client = dev_env.client
-    terminated = await started(client, "AWAIT_BRAND")
+    terminated = await unstarted(client, "AWAIT_BRAND")
     await client.get_workflow_handle(workflow_id_for(terminated)).terminate("test")
     return {
-        0: [await started(client, "AWAIT_BRAND"), await started(client, "DONE")],
-        1: [await started(client, "FAILED"), await started(client, "CANCELLED"), terminated],
+        0: [await unstarted(client, "AWAIT_BRAND"), await unstarted(client, "DONE")],
+        1: [await unstarted(client, "FAILED"), await unstarted(client, "CANCELLED"), terminated],
         2: ["not an id!", "../etc"],
         3: [f"never-started-{uuid.uuid4().hex[:6]}"],
-        4: [await started(client, "NEEDS_ACTION")],
+        4: [await unstarted(client, "NEEDS_ACTION")],
     }
 
 
@@ -79,7 +60,7 @@ async def test_status_exit_codes_match_the_readme_table(dev_env, cases, monkeypa
                 view = json.loads(out)
                 if ident != cases[1][2]:
                     assert view["source"] == "visibility" and "no worker answered" in view["detail"]["note"]
-                assert view["objects"]["brand"]["id"] == "brand-1"
+                assert view["objects"]["brand"]["id"] == "b-1"
     # 5: nothing listens there
     monkeypatch.setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
     assert await asyncio.to_thread(main, ["status", "acme-sms"]) == 5
@@ -87,7 +68,7 @@ async def test_status_exit_codes_match_the_readme_table(dev_env, cases, monkeypa
 
 
 async def test_status_without_a_worker_says_so_and_answers_quickly(dev_env, monkeypatch, capsys):
-    ident = await started(dev_env.client, "NEEDS_ACTION", memo={"warnings": [
+    ident = await unstarted(dev_env.client, "NEEDS_ACTION", memo={"warnings": [
         {"rule_id": "CAMPAIGN_PLACEHOLDER_TEXT", "field": "brand.displayName", "message": "m", "accepted": True}]})  # fmt: skip
     monkeypatch.setenv("TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
     began = asyncio.get_running_loop().time()
