@@ -88,6 +88,9 @@ class OnboardingRequest(_Strict):
     campaign: CampaignCreate
     connector: ConnectorRequest
     deadlines: Deadlines = Field(default_factory=Deadlines)
+    # pre-flight rule ids the operator overrides (e.g. ["CAMPAIGN_PLACEHOLDER_TEXT"]); checked
+    # against the rule table in intake/preflight, each accepted finding kept in the status
+    accept: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
 
 class RequestError(Exception):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.text import Text
 
-from intake.preflight import Finding, check_request
+from intake.preflight import Finding, UnknownRules, accepted_rules, check_request, refusing
 from intake.request import RequestError, UnreadableFile, load_request
 
 EXIT_OK, EXIT_ERRORS, EXIT_INVALID = 0, 1, 2
@@ -36,21 +36,29 @@ class FileReport(BaseModel):
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
+        return len(refusing(self.findings))
 
     @property
     def warnings(self) -> int:
         return sum(f.severity == "warning" for f in self.findings)
 
+    @property
+    def accepted(self) -> int:
+        return sum(f.severity == "error" and f.accepted for f in self.findings)
 
-def check_file(path: str) -> FileReport:
+
+def check_file(path: str, accept: list[str] | None = None) -> FileReport:
     try:
         request = load_request(path)
     except UnreadableFile as exc:
         return FileReport(file=path, valid=False, unreadable=True, schema_errors=exc.errors)
     except RequestError as exc:
         return FileReport(file=path, valid=False, schema_errors=exc.errors)
-    return FileReport(file=path, valid=True, findings=check_request(request))
+    try:
+        accepted = accepted_rules([*request.accept, *(accept or [])])
+    except UnknownRules as exc:
+        return FileReport(file=path, valid=False, schema_errors=[f"accept: {exc}"])
+    return FileReport(file=path, valid=True, findings=check_request(request, accepted))
 
 
 def exit_code(reports: Sequence[FileReport]) -> int:
@@ -73,7 +81,7 @@ def print_findings(console: Console, findings: Sequence[Finding], indent: str = 
         console.print(
             Text.assemble(
                 indent,
-                (f"{f.severity:<8}", _STYLE[f.severity]),
+                (f"{'accepted' if f.accepted else f.severity:<8}", _STYLE[f.severity] if not f.accepted else "yellow"),
                 " ",
                 (f"{f.rule_id:<{rule_width}}", "bold"),
                 "  ",
@@ -97,6 +105,8 @@ def print_report(console: Console, report: FileReport) -> None:
         console.print(Text.assemble((report.file, "bold"), ": ", ("ok", "green")))
         return
     summary = f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
+    if report.accepted:
+        summary += f", {report.accepted} accepted"
     console.print(Text.assemble((report.file, "bold"), ": ", summary))
     print_findings(console, report.findings)
 
@@ -104,10 +114,12 @@ def print_report(console: Console, report: FileReport) -> None:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="onboarding request files (JSON)")
     parser.add_argument("--json", action="store_true", help="print a machine-readable list, one entry per file")
+    parser.add_argument("--accept", action="append", default=[], metavar="RULE",
+                        help="override this rule, as `tendlc start --accept` would (repeatable)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = [check_file(path) for path in args.files]
+    reports = [check_file(path, args.accept) for path in args.files]
     if args.json:
         print(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
     else:

@@ -29,7 +29,7 @@ from temporalio.service import RPCError
 
 from intake.files import FileProblem, read_json
 from intake.inputs import onboarding_input
-from intake.preflight import check_request
+from intake.preflight import UnknownRules, accepted_rules, check_request
 from intake.request import OnboardingRequest, RequestError, UnreadableFile, load_request
 from runtime.connection import connect
 from runtime.settings import StarterSettings
@@ -56,17 +56,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the onboarding request (JSON), e.g. examples/onboarding.json")
     parser.add_argument("--wait", action="store_true", help="show each step as it happens; exit 0 on DONE")
     parser.add_argument("--interval", type=float, default=1.0, help="with --wait: seconds between status checks")
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="override this pre-flight rule (e.g. CAMPAIGN_PLACEHOLDER_TEXT; repeatable, added to the request's "
+        "`accept`): its findings no longer refuse the start and are kept in the status as accepted",
+    )
 
 
-def preflight(request: OnboardingRequest) -> tuple[list[str], list[PreflightWarning]]:
-    """Pre-flight findings as (errors, warnings): errors refuse the start, warnings are recorded."""
+def preflight(request: OnboardingRequest, accept: frozenset[str] = frozenset()) -> tuple[list[str], list[PreflightWarning]]:
+    """Pre-flight findings as (errors, warnings): errors refuse the start, warnings are recorded;
+    an error whose rule the operator accepted is recorded too, marked accepted."""
     errors: list[str] = []
     warnings: list[PreflightWarning] = []
-    for finding in check_request(request):
-        if finding.severity == "error":
+    for finding in check_request(request, accept):
+        if finding.severity == "error" and not finding.accepted:
             errors.append(f"{finding.field}: {finding.message} [{finding.rule_id}]")
         else:
-            warnings.append(PreflightWarning(rule_id=finding.rule_id, field=finding.field, message=finding.message))
+            warnings.append(PreflightWarning(rule_id=finding.rule_id, field=finding.field, message=finding.message,
+                                             accepted=finding.accepted))  # fmt: skip
     return errors, warnings
 
 
@@ -89,7 +99,7 @@ def _settings_problems(request_ids: dict[str, Any], settings: StarterSettings) -
     return problems
 
 
-def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
+def prepare(path: str, settings: StarterSettings, accept: list[str] | None = None) -> OnboardingInput:
     """The workflow input for a request file, or `Refused` with every problem found."""
     try:
         request = load_request(path)
@@ -98,7 +108,11 @@ def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
     except RequestError as exc:
         raise Refused(exc.source, exc.errors + _settings_problems(_raw_ids(path), settings)) from None
     problems = _settings_problems(request.model_dump(include={"workspace_id", "organization_id"}), settings)
-    errors, warnings = preflight(request)
+    try:
+        accepted = accepted_rules([*request.accept, *(accept or [])])
+    except UnknownRules as exc:
+        raise Refused(path, [f"accept: {exc}", *problems]) from None
+    errors, warnings = preflight(request, accepted)
     problems += errors
     if problems:
         raise Refused(path, problems)
@@ -214,7 +228,7 @@ async def start_and_follow(
 def run(args: argparse.Namespace) -> int:
     settings = StarterSettings()
     try:
-        input = prepare(args.file, settings)
+        input = prepare(args.file, settings, getattr(args, "accept", None))
     except Refused as refused:
         if refused.unreadable:
             print(f"{refused.source}: not started: {refused.problems[0]}", file=sys.stderr)
@@ -224,5 +238,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_REFUSED
     for warning in input.warnings:
-        print(f"warning: {warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
+        label = "accepted" if warning.accepted else "warning"
+        print(f"{label}: {warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
     return asyncio.run(start_and_follow(input, settings, wait=args.wait, interval=args.interval, out=sys.stdout))

@@ -239,6 +239,7 @@ def show(status: OnboardingStatus, state: str, url: str, console: Console) -> No
         for field, messages in e.field_errors.items():
             console.print(f"  {field}: {'; '.join(messages)}")
     for warning in status.warnings:
-        console.print(f"[yellow]warning[/] {warning.field}: {warning.message} [{warning.rule_id}]")
+        label = "accepted" if warning.accepted else "warning"  # an overridden error stays in view
+        console.print(f"[yellow]{label}[/] {warning.field}: {warning.message} [{warning.rule_id}]")
     console.print(f"\nevents: {status.events_applied} applied of {status.events_received} received"
                   + (f", last at {_when(status.last_event_at)}" if status.last_event_at else ""))  # fmt: skip

@@ -153,11 +153,13 @@ class StepRecord(BaseModel):
 
 
 class PreflightWarning(BaseModel):
-    """A pre-flight warning the starter accepted; kept so the status shows it."""
+    """A pre-flight warning the starter accepted, or an error the operator overrode (`accepted`,
+    from `tendlc start --accept RULE`); kept so the status shows it, never hidden."""
 
     rule_id: str
     field: str = ""
     message: str
+    accepted: bool = False
 
 
 class Objects(BaseModel):

@@ -111,7 +111,7 @@ def test_json_lists_each_file_with_its_findings(capsys, with_error, tmp_path):
     assert {f["rule_id"] for f in bad["findings"]} == {
         "CAMPAIGN_BRAND_IN_SAMPLES", "CAMPAIGN_EMBEDDED_LINK", "CAMPAIGN_LINK_SHORTENER",
     }  # fmt: skip
-    assert set(bad["findings"][0]) == {"rule_id", "severity", "field", "message", "source"}
+    assert set(bad["findings"][0]) == {"rule_id", "severity", "field", "message", "source", "accepted"}
     assert broken["valid"] is False and "brand: Field required" in broken["schema_errors"]
 
 
