@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resubmit-brand": ("starter.operator", "correct and resubmit a failed or rejected brand"),
     "cancel": ("starter.operator", "stop an onboarding, reporting what stays billed"),
     "extend-deadline": ("starter.operator", "wait longer for a decision whose wait ran out"),
+    "retry": ("starter.retry", "try the step that stopped in NEEDS_ACTION again, with optional corrections"),
     "worker": ("worker.cli", "run the Temporal worker"),
     "relay": ("relay.cli", "run the webhook relay"),
     "webhooks": ("relay.setup", "make sure Bird posts 10DLC and channel events to the relay"),

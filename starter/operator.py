@@ -115,7 +115,7 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
     return data
 
 
-async def send(ident: str, update: Any, arg: BaseModel, *, out: TextIO) -> int:
+async def send(ident: str, update: Any, arg: BaseModel | dict[str, Any], *, out: TextIO) -> int:
     """Send one Update and print its outcome; returns the exit code."""
     settings = StarterSettings()
     try:
@@ -125,7 +125,7 @@ async def send(ident: str, update: Any, arg: BaseModel, *, out: TextIO) -> int:
         return EXIT_UNAVAILABLE
     handle = handle_for(client, ident)
     try:
-        result: ActionResult = await handle.execute_update(update, arg)
+        result: ActionResult = await handle.execute_update(update, arg, result_type=ActionResult)
     except WorkflowUpdateFailedError as exc:
         return _failed(exc, out)
     except RPCError as exc:
