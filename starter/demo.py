@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import os
 import signal
 import sys
@@ -45,6 +46,7 @@ from workflows.state import OnboardingStatus
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"
 STATE_FILE = "stack.json"  # the kept stack's processes, for `tendlc demo --stop`
+ENV_FILE = "env"  # the kept stack's environment, for `. .tendlc/env`
 
 # `--scenario declined`: the campaign's first review declines it, the review after the
 # resubmission approves it (sandbox/scenario.py); other kinds are approved as by default.
@@ -275,11 +277,28 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
 # -- keeping the stack ----------------------------------------------------------------------------
 
 
+def write_env(stack: LocalStack) -> Path:
+    """The kept stack's environment as a shell file (`. .tendlc/env`), so that the next `tendlc`
+    command talks to this stack. Readable by its owner only: it holds the sandbox's keys."""
+    path = stack.config.home / ENV_FILE
+    lines = ["# the environment of the stack `tendlc demo --keep` left running; use: . " + str(path)]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in sorted(stack.config.env().items())]
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def keep(stack: LocalStack, console: Console) -> None:
     pids = {child.name: child.process.pid for child in stack.supervisor.children}
     (stack.home / STATE_FILE).write_text(json.dumps(pids))
+    env = write_env(stack)
+    home = "" if stack.config.home == Path(".tendlc") else f" --home {stack.config.home}"
     console.print(f"left running: {', '.join(f'{n} (pid {p})' for n, p in pids.items())}")
-    console.print(f"stop with: tendlc demo --stop{'' if stack.config.home == Path('.tendlc') else f' --home {stack.config.home}'}")
+    console.print(f"its environment is in {env}; to use the stack from this shell:")
+    console.print(f"  . {env}")
+    console.print("  .venv/bin/tendlc status acme-sms      # or: tendlc list, tendlc start examples/…")
+    console.print(f"stop with: .venv/bin/tendlc demo --stop{home}")
 
 
 def stop_kept(home: Path, console: Console) -> int:
@@ -294,4 +313,5 @@ def stop_kept(home: Path, console: Console) -> int:
         except ProcessLookupError:
             console.print(f"{name} (pid {pid}) was not running")
     state.unlink()
+    (home / ENV_FILE).unlink(missing_ok=True)  # it named a stack that is gone
     return 0
