@@ -66,9 +66,18 @@ def test_a_needs_action_page_shows_the_reason_and_the_command(stack, rejected, b
     chromium, _ = browser
     page = chromium.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{stack.config.ui_url}/namespaces/default/workflows/onboarding-{rejected}")
-    page.get_by_text(REASON).first.wait_for(timeout=30_000)
-    page.get_by_text(f"tendlc resubmit-brand {rejected} --file changes.json").first.wait_for(timeout=10_000)
+    command = f"tendlc resubmit-brand {rejected} --file changes.json"
+    # the current details are under the page's "User Metadata" tab
+    page.get_by_text("User Metadata", exact=True).first.click(timeout=30_000)
+    text = ""
+    for _ in range(60):  # the page loads its parts one by one
+        # the UI renders the Markdown in a sandboxed iframe: read every frame
+        text = "\n".join(frame.inner_text("body") for frame in page.frames)
+        if REASON in text and command in text:
+            break
+        page.wait_for_timeout(500)
     page.close()
+    assert REASON in text and command in text, text[:3000]
 
 
 def test_the_list_shows_the_step_column(stack, rejected, browser):
