@@ -9,6 +9,7 @@ traceback and never by reading without bound.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,25 @@ def parse_json(data: bytes, source: str) -> Any:
 def read_json(path: str | Path, cap: int = REQUEST_FILE_CAP) -> Any:
     """Read one JSON file: capped, UTF-8, not too deep, no key twice."""
     return parse_json(read_capped(path, cap), str(path))
+
+
+def read_json_lines(path: str | Path, line_cap: int = BATCH_LINE_CAP) -> Iterator[tuple[int, Any]]:
+    """A `.jsonl` batch, one `(line number, value)` at a time; blank lines are skipped. The file may
+    be any length, each line is capped like a request file (read at most `line_cap` + 1 bytes of it)."""
+    source = str(path)
+    if Path(path).is_dir():
+        raise FileProblem(source, "is a directory, not a JSON lines file")
+    try:
+        handle = Path(path).open("rb")
+    except FileNotFoundError:
+        raise FileProblem(source, "file not found") from None
+    except OSError as exc:
+        raise FileProblem(source, f"cannot be read: {exc.strerror or exc}") from None
+    with handle:
+        number = 0
+        while line := handle.readline(line_cap + 1):
+            number += 1
+            if len(line.rstrip(b"\r\n")) > line_cap:  # cut off by the cap, or over it
+                raise FileProblem(f"{source}:{number}", f"line longer than the {_size(line_cap)} a request may be")
+            if line.strip():
+                yield number, parse_json(line, f"{source}:{number}")
