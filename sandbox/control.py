@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from sandbox import ledger
+from sandbox.bodies import JsonRoute
 from sandbox.errors import rule
 from sandbox.faults import Faults
 from sandbox.routing import sandbox_of
@@ -16,13 +17,14 @@ from sandbox.scenario import KINDS, STATUS_FOR, Kind, Override, Reason, Review, 
 from sandbox.wire import CamelModel
 
 
-
 async def _running(request: Request) -> None:
     # A review decided here emits events: deliveries need the background work started.
     sandbox_of(request).ensure_running()
 
 
-router = APIRouter(prefix="/_sandbox", tags=["sandbox control"], dependencies=[Depends(_running)])
+router = APIRouter(
+    prefix="/_sandbox", tags=["sandbox control"], dependencies=[Depends(_running)], route_class=JsonRoute
+)
 
 
 class Decision(CamelModel):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
+from sandbox.bodies import parse_json
 from sandbox.core import Sandbox
 from sandbox.errors import ApiError, invalid, unauthorized
 from sandbox.validation import FieldError, check_body, parse_query
@@ -113,12 +113,9 @@ class BirdRoute(APIRoute):
 
 
 async def read_body(request: Request, operation: str) -> Any:
-    """The JSON body, valid against the operation's schema in Bird's OpenAPI (else 400/422)."""
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        raise ApiError(400, "InvalidJSON", "The request body is not valid JSON") from None
+    """The JSON body, valid against the operation's schema in Bird's OpenAPI (else 4xx: see
+    `sandbox.bodies` for what is refused before the schema, 422 for the schema)."""
+    body = parse_json(await request.body(), request.headers.get("content-type"))
     if body is None:
         raise invalid([FieldError("(body)", "a JSON body is required")])
     errors = check_body(operation, body)

@@ -7,6 +7,7 @@ are the same after every reset.
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from sandbox.config import SandboxConfig
 from sandbox.state import Wire
 
+# The list filter `prefix`: area-code digits or an E.164 prefix, at most E.164's 15 digits
+PREFIX = re.compile(r"\+?[0-9]{1,15}")
 _STOCK_NAMESPACE = uuid.UUID("5a4d0b1e-5706-4000-8000-000000000000")
 _BOTH = {"inbound": True, "outbound": True}
 _FEATURES = {

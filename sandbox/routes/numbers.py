@@ -25,6 +25,9 @@ async def list_stock_items(request: Request, organizationId: str) -> JSONRespons
     if "prefix" in query and not query.get("countryCodes"):
         # bird-docs list-numbers-stock-items.json: "Must be used together with the countryCodes filter."
         raise invalid([FieldError("prefix", "must be used together with countryCodes")], "query")
+    if "prefix" in query and not stock.PREFIX.fullmatch(query["prefix"]):
+        # bird-docs: "bare area code digits (e.g. `205`) or a full E.164 prefix (e.g. `+1205`)"
+        raise invalid([FieldError("prefix", "must be digits, optionally after a '+' (got {!r})".format(query["prefix"]))], "query")
     items = [item for item in sandbox.state.stock.values() if stock.matches(item, query)]
     return JSONResponse(page(items, query))
 
