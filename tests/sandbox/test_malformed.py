@@ -114,6 +114,8 @@ BODY_ROUTES = {
     "put_faults": BodyRoute("PUT", "/_sandbox/faults", {"routes": {"create_brand": {"sequence": ["503"]}}},
                             "routes.create_brand.sequence.0", "routes.create_brand.sequence.0"),
     "put_delivery_routes": BodyRoute("PUT", "/_sandbox/delivery-routes", {"*": "http://127.0.0.1:9/x"}, "*"),
+    "put_rate_limit": BodyRoute("PUT", "/_sandbox/rate-limit", {"perSecond": 5}, ""),  # numbers: see test_fleet.py
+    "sell_stock": BodyRoute("POST", "/_sandbox/stock/sell", {"prefix": "+1415", "count": 1}, "buyer", None, "buyer"),
     "reset": BodyRoute("POST", "/_sandbox/reset", {}, ""),  # takes no body: only the JSON checks apply
 }  # fmt: skip
 
@@ -153,7 +155,8 @@ ID_ROUTES = [
 ]
 # Control routes that take no input at all (unknown query parameters are ignored, as everywhere).
 NO_INPUT = {"/_sandbox/health", "/_sandbox/requests", "/_sandbox/scenario", "/_sandbox/objects", "/_sandbox/pending",
-            "/_sandbox/faults", "/_sandbox/ledger", "/_sandbox/deliveries", "/_sandbox/delivery-routes"}  # fmt: skip
+            "/_sandbox/faults", "/_sandbox/ledger", "/_sandbox/deliveries", "/_sandbox/delivery-routes",
+            "/_sandbox/stats", "/_sandbox/rate-limit"}  # fmt: skip
 
 
 def fields_of(response: httpx.Response) -> dict[str, list[str]]:
@@ -185,7 +188,7 @@ def test_every_route_of_the_sandbox_is_covered():
     covered = {(route.method, route.path) for route in BODY_ROUTES.values()}
     covered |= {("GET", path) for path, _ in QUERY_ROUTES.values()} | {("GET", path) for path in NO_INPUT}
     covered |= {("POST" if "review" in path else "GET", path) for path, _, _ in ID_ROUTES}
-    covered |= {("DELETE", "/_sandbox/faults")}  # takes nothing, not even a body
+    covered |= {("DELETE", "/_sandbox/faults"), ("DELETE", "/_sandbox/rate-limit")}  # take nothing, not even a body
     assert served - covered == set(), "routes without malformed cases"
 
 
