@@ -136,7 +136,7 @@ class WorkerSettings(TemporalSettings, BirdApiSettings):
     # Prometheus metrics (the SDK's and ours) at http://<host>:<port>/metrics; off when unset.
     tendlc_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Loopback unless told otherwise, like the relay: metrics name onboardings and steps. A
-    # container publishing the port sets TENDLC_METRICS_HOST=0.0.0.0 (docker-compose.yml does).
+    # container publishing the port listens on 0.0.0.0 (docker-compose.yml: --metrics-host).
     tendlc_metrics_host: str = "127.0.0.1"
     tendlc_metrics_interval_seconds: float = Field(default=15.0, gt=0)
 

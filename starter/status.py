@@ -20,7 +20,13 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from runtime.connection import connect
@@ -99,7 +105,7 @@ async def fetch(ident: str, *, query_timeout: float = DEFAULT_QUERY_TIMEOUT) -> 
     status: OnboardingStatus | None = None
     try:
         status = await handle.query(OnboardingWorkflow.status, rpc_timeout=timedelta(seconds=query_timeout))
-    except RPCError:
+    except (RPCError, WorkflowQueryFailedError):
         status = None  # no worker answered in time: what Temporal holds is enough to say where it stands
     memo = await description.memo()
     result = None

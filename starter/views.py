@@ -24,7 +24,7 @@ from workflows.state import OnboardingStatus
 
 OBJECTS = ("number", "brand", "vetting", "campaign", "connector", "channel")
 # Where the answer came from: the workflow itself, or what Temporal keeps when no worker answers.
-SOURCES = ("query", "result", "visibility", "ledger")
+SOURCES = ("query", "result", "visibility")
 # keys whose numbers are money, wherever they appear (in `detail` too)
 MONEY_KEYS = frozenset({"amount", "monthly_price", "total"})
 

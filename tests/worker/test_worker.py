@@ -38,6 +38,15 @@ def test_concurrency_comes_from_the_environment_and_flags_override_it(monkeypatc
     assert worker.tendlc_task_queue == "q"
 
 
+def test_metrics_listen_on_loopback_unless_told_otherwise(monkeypatch):
+    # like the relay: reachable from this machine only, until someone asks for more
+    monkeypatch.delenv("TENDLC_METRICS_HOST", raising=False)
+    assert settings_from(args("--metrics-port", "9464")).tendlc_metrics_host == "127.0.0.1"
+    monkeypatch.setenv("TENDLC_METRICS_HOST", "10.0.0.5")
+    assert settings_from(args()).tendlc_metrics_host == "10.0.0.5"
+    assert settings_from(args("--metrics-host", "0.0.0.0")).tendlc_metrics_host == "0.0.0.0"
+
+
 async def test_no_access_key_no_worker():
     with pytest.raises(WorkerConfigError, match="BIRD_ACCESS_KEY"):
         await serve(WorkerSettings(_env_file=None, bird_access_key=None))
