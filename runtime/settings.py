@@ -21,7 +21,13 @@ from temporalio.client import TLSConfig
 from bird.client import DEFAULT_BASE_URL, DEFAULT_READINESS_PATH, BirdClient
 from bird.signing import DEFAULT_MAX_AGE_SECONDS
 from workflows.contract import DEFAULT_TASK_QUEUE
-from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS, PollSettings
+from workflows.inputs import (
+    DEFAULT_POLL_MAX_SECONDS,
+    DEFAULT_POLL_MIN_SECONDS,
+    MAX_POLL_MAX_SECONDS,
+    MAX_POLL_MIN_SECONDS,
+    PollSettings,
+)
 
 MIB = 1024 * 1024
 
@@ -111,8 +117,13 @@ class WebhookSettings(_FromEnvironment):
 class PollingSettings(_FromEnvironment):
     """Fallback polling while an approval is awaited; the workflow receives it in its input."""
 
-    tendlc_poll_min_seconds: float = Field(default=DEFAULT_POLL_MIN_SECONDS, gt=0)
-    tendlc_poll_max_seconds: float = Field(default=DEFAULT_POLL_MAX_SECONDS, gt=0)
+    # Positive and finite, with a ceiling (a day; a week): each becomes a timer in the workflow.
+    tendlc_poll_min_seconds: float = Field(
+        default=DEFAULT_POLL_MIN_SECONDS, gt=0, le=MAX_POLL_MIN_SECONDS, allow_inf_nan=False
+    )
+    tendlc_poll_max_seconds: float = Field(
+        default=DEFAULT_POLL_MAX_SECONDS, gt=0, le=MAX_POLL_MAX_SECONDS, allow_inf_nan=False
+    )
 
     def poll(self) -> PollSettings:
         return PollSettings(min_seconds=self.tendlc_poll_min_seconds, max_seconds=self.tendlc_poll_max_seconds)

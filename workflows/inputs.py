@@ -3,12 +3,13 @@ tolerant: Bird bodies travel as plain JSON, never as the strict request models."
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel, Field
+    from pydantic import BaseModel, Field, field_validator
 
     from workflows.contract import Step
     from workflows.kinds import Kind, default_deadline_days
@@ -18,12 +19,37 @@ with workflow.unsafe.imports_passed_through():
 DEFAULT_POLL_MIN_SECONDS = 60.0
 DEFAULT_POLL_MAX_SECONDS = 21600.0
 
+# Every number that becomes a duration has a ceiling: a wait of `inf` or 1e9 days cannot be a timer
+# (timedelta overflows) and would stop the onboarding at the step that needs it. The request and the
+# settings refuse what is out of range (intake/request.py, runtime/settings.py); here, where an
+# input already in history must still decode, an out-of-range number is clamped instead.
+MAX_DEADLINE_DAYS = 365.0
+MAX_POLL_MIN_SECONDS = 86400.0  # the first poll comes within a day
+MAX_POLL_MAX_SECONDS = 7 * 86400.0  # and polls are never further apart than a week
+
+
+def clamped(value: float, default: float, ceiling: float) -> float:
+    """`value` within (0, ceiling]: NaN or not positive -> `default`; over the ceiling (inf) -> `ceiling`."""
+    if math.isnan(value) or value <= 0:
+        return default
+    return min(value, ceiling)
+
 
 class PollSettings(BaseModel):
     """Fallback polling while awaiting an approval: exponential from `min_seconds` to `max_seconds`."""
 
     min_seconds: float = DEFAULT_POLL_MIN_SECONDS
     max_seconds: float = DEFAULT_POLL_MAX_SECONDS
+
+    @field_validator("min_seconds", mode="after")
+    @classmethod
+    def _min_in_range(cls, value: float) -> float:
+        return clamped(value, DEFAULT_POLL_MIN_SECONDS, MAX_POLL_MIN_SECONDS)
+
+    @field_validator("max_seconds", mode="after")
+    @classmethod
+    def _max_in_range(cls, value: float) -> float:
+        return clamped(value, DEFAULT_POLL_MAX_SECONDS, MAX_POLL_MAX_SECONDS)
 
 
 class NumberPlan(BaseModel):
@@ -44,6 +70,12 @@ class DeadlineDays(BaseModel):
     vetting: float = default_deadline_days(Kind.VETTING)
     campaign: float = default_deadline_days(Kind.CAMPAIGN)
     readiness: float = default_deadline_days(Kind.CONNECTOR)
+
+    @field_validator("brand", "vetting", "campaign", "readiness", mode="after")
+    @classmethod
+    def _in_range(cls, value: float, info: Any) -> float:
+        default = cls.model_fields[info.field_name].default
+        return clamped(value, default, MAX_DEADLINE_DAYS)
 
 
 class OnboardingInput(BaseModel):
