@@ -167,6 +167,13 @@ class RelaySettings(TemporalSettings, WebhookSettings):
     relay_temporal_timeout_seconds: float = 10.0
     # Delivery ids remembered to answer repeated deliveries without a second signal.
     relay_dedupe_size: int = 10_000
+    # The HTTP server's limits (relay/server.py): a connection must finish its request headers
+    # within this long, an idle kept-alive connection is closed after this long, a request head may
+    # be this large, and past this many connections and requests in flight the answer is a 503.
+    relay_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    relay_keep_alive_seconds: int = Field(default=5, ge=1)
+    relay_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    relay_max_connections: int = Field(default=200, ge=1)
 
     def check(self) -> None:
         """Raise `RelayConfigError` naming every setting that stops the relay from verifying."""
