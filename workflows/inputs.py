@@ -24,8 +24,8 @@ DEFAULT_POLL_MAX_SECONDS = 21600.0
 # settings refuse what is out of range (intake/request.py, runtime/settings.py); here, where an
 # input already in history must still decode, an out-of-range number is clamped instead.
 MAX_DEADLINE_DAYS = 365.0
-MAX_POLL_MIN_SECONDS = 86400.0  # the first poll comes within a day
-MAX_POLL_MAX_SECONDS = 7 * 86400.0  # and polls are never further apart than a week
+MAX_POLL_MIN_SECONDS = 30 * 86400.0  # the first poll comes within a month
+MAX_POLL_MAX_SECONDS = 30 * 86400.0  # and polls are never further apart than that
 
 
 def clamped(value: float, default: float, ceiling: float) -> float:
@@ -40,6 +40,12 @@ class PollSettings(BaseModel):
 
     min_seconds: float = DEFAULT_POLL_MIN_SECONDS
     max_seconds: float = DEFAULT_POLL_MAX_SECONDS
+
+    @field_validator("min_seconds", "max_seconds", mode="before")
+    @classmethod
+    def _unset(cls, value: Any, info: Any) -> Any:
+        # Temporal's JSON has no Infinity or NaN: either was written as null.
+        return cls.model_fields[info.field_name].default if value is None else value
 
     @field_validator("min_seconds", mode="after")
     @classmethod
@@ -70,6 +76,12 @@ class DeadlineDays(BaseModel):
     vetting: float = default_deadline_days(Kind.VETTING)
     campaign: float = default_deadline_days(Kind.CAMPAIGN)
     readiness: float = default_deadline_days(Kind.CONNECTOR)
+
+    @field_validator("brand", "vetting", "campaign", "readiness", mode="before")
+    @classmethod
+    def _unbounded(cls, value: Any) -> Any:
+        # Temporal's JSON has no Infinity: a start with `inf` days wrote null into the input.
+        return MAX_DEADLINE_DAYS if value is None else value
 
     @field_validator("brand", "vetting", "campaign", "readiness", mode="after")
     @classmethod
