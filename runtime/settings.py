@@ -117,7 +117,7 @@ class WebhookSettings(_FromEnvironment):
 class PollingSettings(_FromEnvironment):
     """Fallback polling while an approval is awaited; the workflow receives it in its input."""
 
-    # Positive and finite, with a ceiling (30 days): each becomes a timer in the workflow.
+    # Positive and finite, with a ceiling (a year): each becomes a timer in the workflow.
     tendlc_poll_min_seconds: float = Field(
         default=DEFAULT_POLL_MIN_SECONDS, gt=0, le=MAX_POLL_MIN_SECONDS, allow_inf_nan=False
     )

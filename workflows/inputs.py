@@ -24,8 +24,9 @@ DEFAULT_POLL_MAX_SECONDS = 21600.0
 # settings refuse what is out of range (intake/request.py, runtime/settings.py); here, where an
 # input already in history must still decode, an out-of-range number is clamped instead.
 MAX_DEADLINE_DAYS = 365.0
-MAX_POLL_MIN_SECONDS = 30 * 86400.0  # the first poll comes within a month
-MAX_POLL_MAX_SECONDS = 30 * 86400.0  # and polls are never further apart than that
+# A year between polls is as good as none (tests turn polling off that way), and still a timer.
+MAX_POLL_MIN_SECONDS = 365 * 86400.0
+MAX_POLL_MAX_SECONDS = 365 * 86400.0
 
 
 def clamped(value: float, default: float, ceiling: float) -> float:

@@ -175,11 +175,13 @@ class Verdicts:
     async def await_verdict(self, kind: Kind) -> None:
         """Wait until the object is accepted (approved, or ready); on a rejection, stop for a person."""
         wait, objects, blocking = wait_for(kind), self.state.objects, self._needs_action
-        while not wait.accepted(objects):
-            await blocking.guarded(wait.step, lambda: self._wait(kind))
+        while not wait.accepted(objects) or self._unconfirmed(kind):
             if self._unconfirmed(kind):
+                # accepted on an event's word alone (perhaps before the step began): Bird's answer
+                # decides, whether accepted, back to waiting, or a rejection
                 await blocking.guarded(wait.step, lambda: self.look(kind))
-                continue  # Bird's answer decides: accepted, back to waiting, or a rejection
+                continue
+            await blocking.guarded(wait.step, lambda: self._wait(kind))
             if not wait.accepted(objects):
                 if self.state.blocked is None:
                     await blocking.block_on_rejection(kind, wait.step, lambda: self.look(kind))

@@ -107,7 +107,7 @@ def test_the_workflow_input_clamps_what_an_older_start_let_through():
     assert (days.brand, days.vetting) == (MAX_DEADLINE_DAYS, MAX_DEADLINE_DAYS)
     assert (days.campaign, days.readiness) == (DeadlineDays().campaign, DeadlineDays().readiness)
     poll = PollSettings(min_seconds=float("inf"), max_seconds=1e30)
-    assert poll.min_seconds == poll.max_seconds == 30 * 86400
+    assert poll.min_seconds == poll.max_seconds == 365 * 86400
     encoded = OnboardingInput(
         onboarding_id="o", workspace_id="w", organization_id="g", connector={"name": "n"}, deadlines=raw
     ).model_dump_json()
