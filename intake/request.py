@@ -9,13 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
+from bird.models.connectors import CHANNEL_MESSAGE_TYPES, ChannelMessageType
 from intake.files import FileProblem, read_json
-from workflows.inputs import DeadlineDays
+from workflows.inputs import MAX_DEADLINE_DAYS, DeadlineDays
 
 _DEFAULT_DAYS = DeadlineDays()
+
+
+def _bird_name(snake: str, camel: str) -> Any:
+    """Where the request carries one of Bird's fields, Bird's camelCase name is accepted as well as
+    the snake_case one (errors name the field as the request spelled it)."""
+    return AliasChoices(camel, snake)
 
 
 class _Strict(BaseModel):
@@ -25,7 +32,7 @@ class _Strict(BaseModel):
 class NumberOrder(_Strict):
     """Buy a new number from stock."""
 
-    country_code: Annotated[str, Field(min_length=2, max_length=2)] = "US"
+    country_code: Annotated[str, Field(min_length=2, max_length=2, validation_alias=_bird_name("country_code", "countryCode"))] = "US"
     # Bird accepts bare area-code digits ("415") or an E.164 prefix ("+1415")
     prefix: Annotated[str, Field(min_length=1, max_length=250)] | None = None
 
@@ -33,46 +40,55 @@ class NumberOrder(_Strict):
 class ExistingNumber(_Strict):
     """Use a number the workspace already owns."""
 
-    phone_number_id: Annotated[str, Field(min_length=1)]
+    phone_number_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("phone_number_id", "phoneNumberId"))]
 
 
 class ExistingBrand(_Strict):
     """Use a brand already registered (and, ideally, approved)."""
 
-    brand_id: Annotated[str, Field(min_length=1)]
+    brand_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("brand_id", "brandId"))]
 
 
 class ConnectorRequest(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=255)]
-    channel_message_type: Annotated[str, Field(min_length=1)] = "transactional"
+    # one of Bird's values (bird/models/connectors.py), checked here so that a typo is refused
+    # before anything is bought rather than by the connector install at the end
+    channel_message_type: Annotated[
+        ChannelMessageType, Field(validation_alias=_bird_name("channel_message_type", "channelMessageType"))
+    ] = "transactional"
+
+
+# A deadline becomes a timer: a positive, finite number of days up to a year (the workflow clamps
+# anything else it finds in an older input, workflows/inputs.py).
+DeadlineDaysValue = Annotated[float, Field(gt=0, le=MAX_DEADLINE_DAYS, allow_inf_nan=False)]
 
 
 class Deadlines(_Strict):
     """How long each wait may take before a person is asked to look (days)."""
 
     # the workflow's own defaults, so a request without `deadlines` gets exactly what it would
-    brand_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.brand
-    vetting_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.vetting
-    campaign_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.campaign
-    readiness_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.readiness
+    brand_days: DeadlineDaysValue = _DEFAULT_DAYS.brand
+    vetting_days: DeadlineDaysValue = _DEFAULT_DAYS.vetting
+    campaign_days: DeadlineDaysValue = _DEFAULT_DAYS.campaign
+    readiness_days: DeadlineDaysValue = _DEFAULT_DAYS.readiness
 
 
-def _which(*, key: str):
+def _which(*keys: str):
     def pick(value: Any) -> str:
         if isinstance(value, dict):
-            return "existing" if key in value else "new"
-        return "existing" if hasattr(value, key) else "new"
+            return "existing" if any(key in value for key in keys) else "new"
+        return "existing" if any(hasattr(value, key) for key in keys) else "new"
 
     return Discriminator(pick)
 
 
 NumberSpec = Annotated[
     Union[Annotated[ExistingNumber, Tag("existing")], Annotated[NumberOrder, Tag("new")]],
-    _which(key="phone_number_id"),
+    _which("phone_number_id", "phoneNumberId"),
 ]
 BrandSpec = Annotated[
     Union[Annotated[ExistingBrand, Tag("existing")], Annotated[BrandCreate, Tag("new")]],
-    _which(key="brand_id"),
+    _which("brand_id", "brandId"),
 ]
 
 
@@ -115,7 +131,14 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 
 def describe_errors(exc: ValidationError) -> list[str]:
-    return [f"{field_path(err['loc'])}: {err['msg']}" for err in exc.errors()]
+    return [f"{field_path(err['loc'])}: {_message(err)}" for err in exc.errors()]
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "literal_error" and err["loc"][-1] in ("channelMessageType", "channel_message_type"):
+        # pydantic's "Input should be 'a', 'b' or 'c'" lists them; say it the way the README does
+        return f"must be one of {', '.join(CHANNEL_MESSAGE_TYPES)} (Bird's values), got {err['input']!r}"
+    return err["msg"]
 
 
 def parse_request(data: Any, source: str = "request") -> OnboardingRequest:

@@ -21,7 +21,13 @@ from temporalio.client import TLSConfig
 from bird.client import DEFAULT_BASE_URL, DEFAULT_READINESS_PATH, BirdClient
 from bird.signing import DEFAULT_MAX_AGE_SECONDS
 from workflows.contract import DEFAULT_TASK_QUEUE
-from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS, PollSettings
+from workflows.inputs import (
+    DEFAULT_POLL_MAX_SECONDS,
+    DEFAULT_POLL_MIN_SECONDS,
+    MAX_POLL_MAX_SECONDS,
+    MAX_POLL_MIN_SECONDS,
+    PollSettings,
+)
 
 MIB = 1024 * 1024
 
@@ -111,8 +117,13 @@ class WebhookSettings(_FromEnvironment):
 class PollingSettings(_FromEnvironment):
     """Fallback polling while an approval is awaited; the workflow receives it in its input."""
 
-    tendlc_poll_min_seconds: float = Field(default=DEFAULT_POLL_MIN_SECONDS, gt=0)
-    tendlc_poll_max_seconds: float = Field(default=DEFAULT_POLL_MAX_SECONDS, gt=0)
+    # Positive and finite, with a ceiling (a year): each becomes a timer in the workflow.
+    tendlc_poll_min_seconds: float = Field(
+        default=DEFAULT_POLL_MIN_SECONDS, gt=0, le=MAX_POLL_MIN_SECONDS, allow_inf_nan=False
+    )
+    tendlc_poll_max_seconds: float = Field(
+        default=DEFAULT_POLL_MAX_SECONDS, gt=0, le=MAX_POLL_MAX_SECONDS, allow_inf_nan=False
+    )
 
     def poll(self) -> PollSettings:
         return PollSettings(min_seconds=self.tendlc_poll_min_seconds, max_seconds=self.tendlc_poll_max_seconds)
@@ -158,6 +169,13 @@ class RelaySettings(TemporalSettings, WebhookSettings):
     relay_temporal_timeout_seconds: float = 10.0
     # Delivery ids remembered to answer repeated deliveries without a second signal.
     relay_dedupe_size: int = 10_000
+    # The HTTP server's limits (relay/server.py): a connection must finish its request headers
+    # within this long, an idle kept-alive connection is closed after this long, a request head may
+    # be this large, and past this many connections and requests in flight the answer is a 503.
+    relay_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    relay_keep_alive_seconds: int = Field(default=5, ge=1)
+    relay_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    relay_max_connections: int = Field(default=200, ge=1)
 
     def check(self) -> None:
         """Raise `RelayConfigError` naming every setting that stops the relay from verifying."""

@@ -3,12 +3,13 @@ tolerant: Bird bodies travel as plain JSON, never as the strict request models."
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel, Field
+    from pydantic import BaseModel, Field, field_validator
 
     from workflows.contract import Step
     from workflows.kinds import Kind, default_deadline_days
@@ -18,12 +19,44 @@ with workflow.unsafe.imports_passed_through():
 DEFAULT_POLL_MIN_SECONDS = 60.0
 DEFAULT_POLL_MAX_SECONDS = 21600.0
 
+# Every number that becomes a duration has a ceiling: a wait of `inf` or 1e9 days cannot be a timer
+# (timedelta overflows) and would stop the onboarding at the step that needs it. The request and the
+# settings refuse what is out of range (intake/request.py, runtime/settings.py); here, where an
+# input already in history must still decode, an out-of-range number is clamped instead.
+MAX_DEADLINE_DAYS = 365.0
+# A year between polls is as good as none (tests turn polling off that way), and still a timer.
+MAX_POLL_MIN_SECONDS = 365 * 86400.0
+MAX_POLL_MAX_SECONDS = 365 * 86400.0
+
+
+def clamped(value: float, default: float, ceiling: float) -> float:
+    """`value` within (0, ceiling]: NaN or not positive -> `default`; over the ceiling (inf) -> `ceiling`."""
+    if math.isnan(value) or value <= 0:
+        return default
+    return min(value, ceiling)
+
 
 class PollSettings(BaseModel):
     """Fallback polling while awaiting an approval: exponential from `min_seconds` to `max_seconds`."""
 
     min_seconds: float = DEFAULT_POLL_MIN_SECONDS
     max_seconds: float = DEFAULT_POLL_MAX_SECONDS
+
+    @field_validator("min_seconds", "max_seconds", mode="before")
+    @classmethod
+    def _unset(cls, value: Any, info: Any) -> Any:
+        # Temporal's JSON has no Infinity or NaN: either was written as null.
+        return cls.model_fields[info.field_name].default if value is None else value
+
+    @field_validator("min_seconds", mode="after")
+    @classmethod
+    def _min_in_range(cls, value: float) -> float:
+        return clamped(value, DEFAULT_POLL_MIN_SECONDS, MAX_POLL_MIN_SECONDS)
+
+    @field_validator("max_seconds", mode="after")
+    @classmethod
+    def _max_in_range(cls, value: float) -> float:
+        return clamped(value, DEFAULT_POLL_MAX_SECONDS, MAX_POLL_MAX_SECONDS)
 
 
 class NumberPlan(BaseModel):
@@ -44,6 +77,18 @@ class DeadlineDays(BaseModel):
     vetting: float = default_deadline_days(Kind.VETTING)
     campaign: float = default_deadline_days(Kind.CAMPAIGN)
     readiness: float = default_deadline_days(Kind.CONNECTOR)
+
+    @field_validator("brand", "vetting", "campaign", "readiness", mode="before")
+    @classmethod
+    def _unbounded(cls, value: Any) -> Any:
+        # Temporal's JSON has no Infinity: a start with `inf` days wrote null into the input.
+        return MAX_DEADLINE_DAYS if value is None else value
+
+    @field_validator("brand", "vetting", "campaign", "readiness", mode="after")
+    @classmethod
+    def _in_range(cls, value: float, info: Any) -> float:
+        default = cls.model_fields[info.field_name].default
+        return clamped(value, default, MAX_DEADLINE_DAYS)
 
 
 class OnboardingInput(BaseModel):

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
     from workflows.recording import Recorder
     from workflows.state import OnboardingState, OnboardingStatus
-    from workflows.waits import Verdicts, Waiter
+    from workflows.waits import GETS_WIN_PATCH, Verdicts, Waiter
 
 # After this many polls a run continues as new even if the server has not suggested it yet: a
 # 45-day campaign wait then spans a few runs of a few hundred events each.
@@ -72,6 +72,7 @@ class OnboardingWorkflow:
         return OnboardingResult.from_state(self.state)
 
     async def _onboard(self) -> None:
+        self._gets_win()
         self._record.index()
         await self._buy_number()
         await self._register_brand()
@@ -92,9 +93,25 @@ class OnboardingWorkflow:
 
     @workflow.signal
     def bird_event(self, event: BirdEvent) -> None:
-        """A verified Bird event from the relay: recorded only; the waiting step wakes on it."""
-        if self.state.record_event(event, workflow.now()):
+        """A verified Bird event from the relay: recorded only; the waiting step wakes on it.
+
+        Whatever an event holds, this handler does not raise: an exception here would fail this
+        workflow task and every replay of it, wedging the onboarding. What it cannot use is dropped
+        and counted in the status (`events_dropped`, `last_drop_reason`)."""
+        self._gets_win()
+        try:
+            changed = self.state.record_event(event, workflow.now())
+        except Exception as exc:  # noqa: BLE001 - see above; record_event reads only the event
+            self.state.drop_event(f"{type(exc).__name__}: {exc}")
+            return
+        if changed:
             self._record.index()  # a channel event can teach us the channel id
+
+    def _gets_win(self) -> None:
+        """Whether this onboarding runs with `GETS_WIN_PATCH`: decided at its first workflow task
+        (the signal handler may run first) and kept in the state across continue-as-new."""
+        if not self.state.gets_win and workflow.patched(GETS_WIN_PATCH):
+            self.state.gets_win = True
 
     @workflow.query
     def status(self) -> OnboardingStatus:

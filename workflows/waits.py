@@ -40,6 +40,11 @@ with workflow.unsafe.imports_passed_through():
 
 DEADLINES_PATCH = "wait-deadlines"
 
+# Bird's GET is the truth about the present (workflows/state.py, `Tracked.observe`): an approval only
+# an event announced is confirmed by one GET before the billable step it unlocks, so that a wrong
+# or premature event cannot buy anything. Onboardings started before this patch replay without it.
+GETS_WIN_PATCH = "bird-get-wins"
+
 
 @dataclass
 class Watch:
@@ -170,13 +175,23 @@ class Verdicts:
     async def await_verdict(self, kind: Kind) -> None:
         """Wait until the object is accepted (approved, or ready); on a rejection, stop for a person."""
         wait, objects, blocking = wait_for(kind), self.state.objects, self._needs_action
-        while not wait.accepted(objects):
+        while not wait.accepted(objects) or self._unconfirmed(kind):
+            if self._unconfirmed(kind):
+                # accepted on an event's word alone (perhaps before the step began): Bird's answer
+                # decides, whether accepted, back to waiting, or a rejection
+                await blocking.guarded(wait.step, lambda: self.look(kind))
+                continue
             await blocking.guarded(wait.step, lambda: self._wait(kind))
             if not wait.accepted(objects):
                 if self.state.blocked is None:
                     await blocking.block_on_rejection(kind, wait.step, lambda: self.look(kind))
                 await blocking.park()
         self._recorder.finish(wait.step)
+
+    def _unconfirmed(self, kind: Kind) -> bool:
+        """Accepted on an event's word alone, with a billable step to follow."""
+        wait, obj = wait_for(kind), self.state.objects.get(kind)
+        return self.state.gets_win and wait.confirm and wait.accepted(self.state.objects) and obj.from_event
 
     async def look(self, kind: Kind) -> None:
         """Ask Bird once, and record the answer."""
