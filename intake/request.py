@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
 from workflows.inputs import DeadlineDays
@@ -40,6 +41,12 @@ class ExistingBrand(_Strict):
     """Use a brand already registered (and, ideally, approved)."""
 
     brand_id: Annotated[str, Field(min_length=1)]
+
+
+class ExistingCampaign(_Strict):
+    """Add the number to an approved campaign (of the brand named by `brand.brand_id`)."""
+
+    campaign_id: Annotated[str, Field(min_length=1)]
 
 
 class ConnectorRequest(_Strict):
@@ -75,6 +82,11 @@ BrandSpec = Annotated[
     _which(key="brand_id"),
 ]
 
+CampaignSpec = Annotated[
+    Union[Annotated[ExistingCampaign, Tag("existing")], Annotated[CampaignCreate, Tag("new")]],
+    _which(key="campaign_id"),
+]
+
 
 class OnboardingRequest(_Strict):
     """One customer's onboarding, as the README's "The request file" describes it."""
@@ -85,9 +97,23 @@ class OnboardingRequest(_Strict):
     number: NumberSpec = Field(default_factory=NumberOrder)
     brand: BrandSpec
     vetting: VettingCreate | None = None
-    campaign: CampaignCreate
+    campaign: CampaignSpec
     connector: ConnectorRequest
     deadlines: Deadlines = Field(default_factory=Deadlines)
+
+    @model_validator(mode="after")
+    def _existing_campaign_needs_its_brand(self) -> "OnboardingRequest":
+        if isinstance(self.campaign, ExistingCampaign):
+            if not isinstance(self.brand, ExistingBrand):
+                raise PydanticCustomError(
+                    "existing_campaign",
+                    "brand: must be {\"brand_id\": ...} (the campaign's brand) when campaign.campaign_id is given",
+                )
+            if self.vetting is not None:
+                raise PydanticCustomError(
+                    "existing_campaign", "vetting: not used when campaign.campaign_id names an approved campaign"
+                )
+        return self
 
 
 class RequestError(Exception):
