@@ -33,8 +33,10 @@ class ObjectRef(BaseModel):
 
 
 # How far Bird's clock may lag the workflow's when deciding whether an object was created after this
-# onboarding first scheduled its create (Bird's createdAt against Temporal's workflow time).
-CLOCK_SKEW = timedelta(minutes=1)
+# onboarding first scheduled its create (Bird's createdAt against Temporal's workflow time; both
+# are NTP time). Kept small: an object of the same content created within it by another
+# onboarding cannot be told from ours.
+CLOCK_SKEW = timedelta(seconds=2)
 
 
 class Ownership(BaseModel):

@@ -102,15 +102,17 @@ async def sandbox_world(
     *,
     webhooks: bool = False,
     clock: Callable[[], Awaitable[datetime]] | None = None,
+    observer: Callable[[str, str], None] | None = None,
 ) -> AsyncIterator[World]:
     """`clock`: the Temporal test server's time (`env.get_current_time`), for tests whose creates
-    are retried after time was skipped (ownership compares Bird's createdAt with workflow time)."""
+    are retried after time was skipped (ownership compares Bird's createdAt with workflow time).
+    `observer`: the BirdClient's (operation, outcome) hook, to count the calls the activities make."""
     sink = EventSink()
     app = create_app(config or SandboxConfig.instant(), delivery_transport=sink.transport())
     transport = FollowingTransport(app, clock) if clock is not None else SandboxTransport(app=app)
     key = app.state.sandbox.config.access_key.get_secret_value()
     async with running(app):
-        async with BirdClient(key, base_url=BASE_URL, transport=transport) as bird, control_client(app) as control:
+        async with BirdClient(key, base_url=BASE_URL, transport=transport, observer=observer) as bird, control_client(app) as control:
             world = World(app, bird, control, sink)
             if webhooks:
                 sandbox = app.state.sandbox
