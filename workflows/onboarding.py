@@ -125,7 +125,9 @@ class OnboardingWorkflow:
     async def resubmit_campaign(self, req: ResubmitCampaign) -> ActionResult:
         """Correct the campaign Bird refused: a DECLINED one is resubmitted (PATCH); any other needs
         a new campaign, created only with `confirm_new_fee`; a create Bird refused is tried again."""
-        return await self._actions.resubmit_campaign(req)
+        result = await self._actions.resubmit_campaign(req)
+        self._remember()  # a new campaign is a new id and charge
+        return result
 
     @resubmit_campaign.validator
     def _resubmit_campaign_fits(self, req: ResubmitCampaign) -> None:
