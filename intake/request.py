@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
 from bird.models.connectors import CHANNEL_MESSAGE_TYPES, ChannelMessageType
@@ -47,6 +48,12 @@ class ExistingBrand(_Strict):
     """Use a brand already registered (and, ideally, approved)."""
 
     brand_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("brand_id", "brandId"))]
+
+
+class ExistingCampaign(_Strict):
+    """Add the number to an approved campaign (of the brand named by `brand.brand_id`)."""
+
+    campaign_id: Annotated[str, Field(min_length=1)]
 
 
 class ConnectorRequest(_Strict):
@@ -91,6 +98,11 @@ BrandSpec = Annotated[
     _which("brand_id", "brandId"),
 ]
 
+CampaignSpec = Annotated[
+    Union[Annotated[ExistingCampaign, Tag("existing")], Annotated[CampaignCreate, Tag("new")]],
+    _which(key="campaign_id"),
+]
+
 
 class OnboardingRequest(_Strict):
     """One customer's onboarding, as the README's "The request file" describes it."""
@@ -101,12 +113,26 @@ class OnboardingRequest(_Strict):
     number: NumberSpec = Field(default_factory=NumberOrder)
     brand: BrandSpec
     vetting: VettingCreate | None = None
-    campaign: CampaignCreate
+    campaign: CampaignSpec
     connector: ConnectorRequest
     deadlines: Deadlines = Field(default_factory=Deadlines)
     # pre-flight rule ids the operator overrides (e.g. ["CAMPAIGN_PLACEHOLDER_TEXT"]); checked
     # against the rule table in intake/preflight, each accepted finding kept in the status
     accept: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _existing_campaign_needs_its_brand(self) -> "OnboardingRequest":
+        if isinstance(self.campaign, ExistingCampaign):
+            if not isinstance(self.brand, ExistingBrand):
+                raise PydanticCustomError(
+                    "existing_campaign",
+                    "brand: must be {\"brand_id\": ...} (the campaign's brand) when campaign.campaign_id is given",
+                )
+            if self.vetting is not None:
+                raise PydanticCustomError(
+                    "existing_campaign", "vetting: not used when campaign.campaign_id names an approved campaign"
+                )
+        return self
 
 
 class RequestError(Exception):

@@ -25,7 +25,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from intake.files import FileProblem, read_json
 from intake.inputs import onboarding_input
@@ -35,6 +35,7 @@ from runtime.connection import connect
 from runtime.settings import StarterSettings
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
 from workflows.inputs import OnboardingInput
+from workflows.memo import MEMO_KEY, Recorded
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus, PreflightWarning
 
@@ -127,11 +128,43 @@ def prepare(path: str, settings: StarterSettings, accept: list[str] | None = Non
     )
 
 
+# The ends after which the same onboarding id may start again (ALLOW_DUPLICATE_FAILED_ONLY).
+RESTARTABLE = frozenset(
+    {
+        WorkflowExecutionStatus.FAILED,
+        WorkflowExecutionStatus.TERMINATED,
+        WorkflowExecutionStatus.TIMED_OUT,
+        WorkflowExecutionStatus.CANCELED,
+    }
+)
+
+
+async def earlier_record(client: Client, workflow_id: str) -> Recorded | None:
+    """What the latest earlier run of this onboarding recorded in its memo (workflows/memo.py), if
+    it ended without finishing: the new run adopts it rather than buying everything again."""
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if description.status not in RESTARTABLE:
+        return None
+    value = await description.memo_value(MEMO_KEY, None)
+    return Recorded.model_validate(value) if value else None
+
+
 async def start(
     client: Client, input: OnboardingInput, *, task_queue: str, out: TextIO
 ) -> tuple[int, WorkflowHandle | None]:
-    """Start the onboarding; refuse (exit 3) while one with the same id is open or after one completed."""
+    """Start the onboarding; refuse (exit 3) while one with the same id is open or after one completed.
+    A new run after a terminated or failed one starts from what that run recorded (`prior`)."""
     workflow_id = workflow_id_for(input.onboarding_id)
+    prior = await earlier_record(client, workflow_id)
+    if prior is not None:
+        input = input.model_copy(update={"prior": prior})
+        held = ", ".join(f"{kind} {object_id}" for kind, object_id in prior.ids.items()) or "nothing created yet"
+        print(f"an earlier run of {workflow_id} ended unfinished; this run starts from what it recorded: {held}", file=out)
     try:
         handle = await client.start_workflow(
             OnboardingWorkflow.run,

@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
 
     from workflows.contract import Step
     from workflows.kinds import Kind, default_deadline_days
+    from workflows.memo import Recorded
     from workflows.state import Charge, OnboardingState, PreflightWarning
 
 # TENDLC_POLL_MIN_SECONDS and TENDLC_POLL_MAX_SECONDS when unset: a minute, then up to six hours.
@@ -100,10 +101,14 @@ class OnboardingInput(BaseModel):
     brand: dict[str, Any] | None = None  # Bird's tcr-brands create body, camelCase
     vetting: dict[str, Any] | None = None  # Bird's vettings create body; None: no vetting
     campaign: dict[str, Any] = Field(default_factory=dict)  # Bird's campaigns create body
+    campaign_id: str | None = None  # set (with brand_id): an approved campaign the number joins
     connector: ConnectorPlan
     deadlines: DeadlineDays = Field(default_factory=DeadlineDays)
     poll: PollSettings = Field(default_factory=PollSettings)
     warnings: list[PreflightWarning] = Field(default_factory=list)
+    # What the latest earlier run of this onboarding id recorded (its memo), read by `tendlc start`:
+    # this run adopts those objects instead of buying them again.
+    prior: Recorded | None = None
     # Set only when the workflow continues as new: everything the earlier runs learned.
     state: OnboardingState | None = None
 

@@ -116,8 +116,11 @@ class Charge(BilledItem):
 
     at: datetime
     # Found by list-and-match rather than created by the call that returned it: an earlier attempt
-    # of this onboarding (or an earlier onboarding) created it, and Bird billed it then.
+    # of this onboarding created it, and Bird billed it then.
     matched_existing: bool = False
+    # Recorded by an earlier run of the same onboarding id (terminated or failed, then started
+    # again): this run adopted the object rather than buying it again (workflows/memo.py).
+    earlier_run: bool = False
 
 
 class ErrorInfo(BaseModel):
@@ -143,6 +146,7 @@ class Blocker(BaseModel):
     reason: str
     since: datetime
     deadline_at: datetime | None = None  # set when the wait ran out, rather than Bird refusing
+    field: str | None = None  # the request field a person changes to go on (e.g. number.prefix)
 
 
 class OperatorAction(BaseModel):
@@ -230,9 +234,14 @@ class OnboardingState(OnboardingStatus):
     # answers replace events, events dated in the future count as now, and an approval only an
     # event announced is confirmed with a GET before the billable step after it.
     gets_win: bool = False
+    # When each billable create (by kind) was first scheduled: a retried create adopts only what
+    # was created after it (activities.base.Ownership), however many runs later it is retried.
+    scheduled: dict[str, datetime] = Field(default_factory=dict)
+    # Stock items found sold when this onboarding tried to buy them: never chosen again.
+    sold_stock_items: list[str] = Field(default_factory=list)
 
     def status(self, history_length: int | None = None) -> OnboardingStatus:
-        data = self.model_dump(exclude={"seen_deliveries", "early_events", "gets_win"})
+        data = self.model_dump(exclude={"seen_deliveries", "early_events", "gets_win", "scheduled", "sold_stock_items"})
         return OnboardingStatus.model_validate({**data, "history_length": history_length})
 
     # -- steps --------------------------------------------------------------------------------
@@ -282,6 +291,7 @@ class OnboardingState(OnboardingStatus):
         now: datetime,
         *,
         matched_existing: bool = False,
+        earlier_run: bool = False,
         amount: float | None = None,
         currency: str | None = None,
     ) -> None:
@@ -299,6 +309,7 @@ class OnboardingState(OnboardingStatus):
                 currency=currency,
                 at=now,
                 matched_existing=matched_existing,
+                earlier_run=earlier_run,
             )
         )
 

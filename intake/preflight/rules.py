@@ -84,8 +84,10 @@ def check_request(request: OnboardingRequest, accept: frozenset[str] = frozenset
     """Every rule the request breaks: errors first, then warnings, each in table order.
 
     Rules about the brand's own fields (name, domains, US formats) only apply when the request
-    registers a new brand; an existing `brand_id` was checked when it was registered.
+    registers a new brand; an existing `brand_id` was checked when it was registered. Likewise the
+    campaign rules only apply to a new campaign, not to an approved `campaign_id`.
     """
+    new_campaign = isinstance(request.campaign, CampaignCreate)
     findings = [
         Finding(
             rule_id=r.id,
@@ -96,6 +98,7 @@ def check_request(request: OnboardingRequest, accept: frozenset[str] = frozenset
             accepted=r.id in accept,
         )
         for r in RULES
+        if new_campaign or not r.id.startswith("CAMPAIGN_")
         for hit in r.check(request)
     ]
     return sorted(findings, key=lambda f: f.severity != "error")
