@@ -53,7 +53,7 @@ class ExistingBrand(_Strict):
 class ExistingCampaign(_Strict):
     """Add the number to an approved campaign (of the brand named by `brand.brand_id`)."""
 
-    campaign_id: Annotated[str, Field(min_length=1)]
+    campaign_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("campaign_id", "campaignId"))]
 
 
 class ConnectorRequest(_Strict):
@@ -100,7 +100,7 @@ BrandSpec = Annotated[
 
 CampaignSpec = Annotated[
     Union[Annotated[ExistingCampaign, Tag("existing")], Annotated[CampaignCreate, Tag("new")]],
-    _which(key="campaign_id"),
+    _which("campaign_id", "campaignId"),
 ]
 
 
