@@ -14,6 +14,7 @@ def onboarding_input(
     organization_id: str,
     poll: PollSettings | None = None,
     warnings: list[PreflightWarning] | None = None,
+    bird_task_queue: str | None = None,
 ) -> OnboardingInput:
     """The workflow input for a validated request whose workspace and organization are known."""
     if isinstance(request.number, ExistingNumber):
@@ -37,4 +38,5 @@ def onboarding_input(
         ),
         poll=poll or PollSettings(),
         warnings=list(warnings or []),
+        bird_task_queue=bird_task_queue,
     )

@@ -59,6 +59,9 @@ class OnboardingInput(BaseModel):
     deadlines: DeadlineDays = Field(default_factory=DeadlineDays)
     poll: PollSettings = Field(default_factory=PollSettings)
     warnings: list[PreflightWarning] = Field(default_factory=list)
+    # The task queue the Bird activities run on (`bird_task_queue_for(TENDLC_TASK_QUEUE)`, paced by
+    # its rate limit); None, as in onboardings started before it existed: the workflow's own queue.
+    bird_task_queue: str | None = None
     # Set only when the workflow continues as new: everything the earlier runs learned.
     state: OnboardingState | None = None
 
