@@ -1,12 +1,14 @@
-"""`tendlc start FILE [--wait]` (and `python -m starter FILE`): validate a request, start its onboarding.
+"""`tendlc start FILE... [--wait]` (and `python -m starter FILE...`): validate requests, start their
+onboardings. One request is followed step by step; a batch (`.jsonl` files, several files) is
+validated as a whole and followed in one progress view (starter/batch.py).
 
 Nothing reaches Temporal (let alone Bird, where creates cost money) until the whole request is known
 to be usable: schema errors, missing workspace/organization and pre-flight errors are all listed at
 once and refuse the start with exit code 2.
 
-Exit codes: 0 started (with --wait: DONE), 1 ended FAILED or CANCELLED, 2 request refused,
-3 an onboarding with this id is already open (or already completed), 4 NEEDS_ACTION,
-5 Temporal not reachable.
+Exit codes: 0 started (with --wait: all DONE), 1 one ended FAILED or CANCELLED, 2 request refused
+(a batch: any request; nothing started), 3 nothing started because every onboarding is already open
+(or already completed), 4 NEEDS_ACTION (a batch: any), 5 Temporal not reachable.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ from temporalio.service import RPCError
 
 from intake.inputs import onboarding_input
 from intake.preflight import check_request
-from intake.request import OnboardingRequest, RequestError, load_request
+from intake.request import OnboardingRequest, RequestError, load_request, parse_request
 from runtime.connection import connect
 from runtime.settings import StarterSettings
-from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
+from workflows.contract import ONBOARDING_ID, STEP, Step, bird_task_queue_for, workflow_id_for
 from workflows.inputs import OnboardingInput
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus, PreflightWarning
@@ -52,9 +54,17 @@ class Refused(Exception):
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="the onboarding request (JSON), e.g. examples/onboarding.json")
-    parser.add_argument("--wait", action="store_true", help="show each step as it happens; exit 0 on DONE")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="onboarding requests: FILE.json (one request) or FILE.jsonl (one per line), e.g. examples/onboarding.json",
+    )
+    parser.add_argument("--wait", action="store_true", help="follow until each is DONE or NEEDS_ACTION; exit 0 if all DONE")
     parser.add_argument("--interval", type=float, default=1.0, help="with --wait: seconds between status checks")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="a batch: how many starts in flight at once (default 32)"
+    )
 
 
 def preflight(request: OnboardingRequest) -> tuple[list[str], list[PreflightWarning]]:
@@ -94,11 +104,25 @@ def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
         request = load_request(path)
     except RequestError as exc:
         raise Refused(exc.source, exc.errors + _settings_problems(_raw_ids(path), settings)) from None
+    return prepare_request(request, path, settings)
+
+
+def prepare_data(data: Any, source: str, settings: StarterSettings) -> OnboardingInput:
+    """As `prepare`, for a request already read (one line of a `.jsonl` batch)."""
+    try:
+        request = parse_request(data, source)
+    except RequestError as exc:
+        raw = data if isinstance(data, dict) else {}
+        raise Refused(source, exc.errors + _settings_problems(raw, settings)) from None
+    return prepare_request(request, source, settings)
+
+
+def prepare_request(request: OnboardingRequest, source: str, settings: StarterSettings) -> OnboardingInput:
     problems = _settings_problems(request.model_dump(include={"workspace_id", "organization_id"}), settings)
     errors, warnings = preflight(request)
     problems += errors
     if problems:
-        raise Refused(path, problems)
+        raise Refused(source, problems)
     workspace_id = request.workspace_id or settings.bird_workspace_id
     organization_id = request.organization_id or settings.bird_organization_id
     return onboarding_input(
@@ -110,28 +134,35 @@ def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
     )
 
 
+async def start_workflow(client: Client, input: OnboardingInput, *, task_queue: str) -> WorkflowHandle:
+    """Start the onboarding's workflow; `WorkflowAlreadyStartedError` while one with the same id is
+    open, or after one completed (a second run would buy a second number)."""
+    # Bird activities go to the workflow queue's Bird queue, paced by its rate limit (worker/main.py)
+    input = input.model_copy(update={"bird_task_queue": bird_task_queue_for(task_queue)})
+    return await client.start_workflow(
+        OnboardingWorkflow.run,
+        input,
+        id=workflow_id_for(input.onboarding_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        # A completed onboarding is not started again; one that failed or was terminated may be.
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(ONBOARDING_ID, input.onboarding_id),
+                SearchAttributePair(STEP, Step.BUY_NUMBER.value),
+            ]
+        ),
+    )
+
+
 async def start(
     client: Client, input: OnboardingInput, *, task_queue: str, out: TextIO
 ) -> tuple[int, WorkflowHandle | None]:
     """Start the onboarding; refuse (exit 3) while one with the same id is open or after one completed."""
     workflow_id = workflow_id_for(input.onboarding_id)
     try:
-        handle = await client.start_workflow(
-            OnboardingWorkflow.run,
-            input,
-            id=workflow_id,
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            # A completed onboarding is not started again (a second number would be bought);
-            # one that failed or was terminated may be.
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(ONBOARDING_ID, input.onboarding_id),
-                    SearchAttributePair(STEP, Step.BUY_NUMBER.value),
-                ]
-            ),
-        )
+        handle = await start_workflow(client, input, task_queue=task_queue)
     except WorkflowAlreadyStartedError:
         description = await client.get_workflow_handle(workflow_id).describe()
         state = "is already open" if description.status == WorkflowExecutionStatus.RUNNING else "already completed"
@@ -207,14 +238,39 @@ async def start_and_follow(
 
 
 def run(args: argparse.Namespace) -> int:
+    from starter import batch  # a batch needs this module; a single request does not need batch
+
     settings = StarterSettings()
     try:
-        input = prepare(args.file, settings)
-    except Refused as refused:
-        print(f"{refused.source}: not started", file=sys.stderr)
+        entries = batch.prepare_batch(args.files, settings)
+    except batch.BatchRefused as refused:
+        print(f"not started: {len(refused.problems)} problem(s); nothing was started", file=sys.stderr)
         for problem in refused.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_REFUSED
-    for warning in input.warnings:
-        print(f"warning: {warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
-    return asyncio.run(start_and_follow(input, settings, wait=args.wait, interval=args.interval, out=sys.stdout))
+    for entry in entries:
+        for warning in entry.input.warnings:
+            where = f"{entry.source}: " if len(entries) > 1 else ""
+            print(f"warning: {where}{warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
+    if len(entries) == 1 and not args.files[0].endswith(".jsonl"):
+        return asyncio.run(
+            start_and_follow(entries[0].input, settings, wait=args.wait, interval=args.interval, out=sys.stdout)
+        )
+    return asyncio.run(start_and_follow_batch(entries, settings, args, out=sys.stdout))
+
+
+async def start_and_follow_batch(entries: list, settings: StarterSettings, args: argparse.Namespace, *, out: TextIO) -> int:
+    from starter import batch
+
+    try:
+        client = await connect(settings)
+    except RuntimeError as exc:
+        print(f"cannot reach Temporal at {settings.temporal_address}: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    started = await batch.start_batch(
+        client, entries, task_queue=settings.tendlc_task_queue, concurrency=max(1, args.concurrency)
+    )
+    batch.print_started(started, out)
+    if args.wait:
+        return await batch.follow_batch(client, started.onboarding_ids, interval=args.interval, out=out)
+    return EXIT_ALREADY_OPEN if not started.started else EXIT_OK
