@@ -23,7 +23,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "intake": frozenset({"bird", "workflows"}),
     "runtime": frozenset({"bird", "workflows"}),
     "sandbox": frozenset({"bird", "runtime"}),
-    "relay": frozenset({"bird", "activities", "workflows", "runtime"}),
+    "relay": frozenset({"bird", "workflows", "runtime"}),
     "worker": frozenset({"bird", "activities", "workflows", "runtime"}),
     "starter": frozenset({"bird", "activities", "workflows", "intake", "runtime", "worker", "relay", "sandbox"}),
     "bench": frozenset(
