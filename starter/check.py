@@ -1,5 +1,6 @@
 """`tendlc check FILE [FILE ...] [--json]`: validate request files and run the pre-flight rules,
-without calling Bird or Temporal.
+without calling Temporal. Bird is asked only when BIRD_ACCESS_KEY is set, and only to read the
+number stock for each requested prefix (a warning when it cannot be read, is empty or is short).
 
 Exit status: 0 when no file has an error (warnings allowed), 1 when a rule error was found,
 2 when a file is not a valid request at all (its schema errors are listed, every one).
@@ -8,6 +9,7 @@ Exit status: 0 when no file has an error (warnings allowed), 1 when a rule error
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from rich.text import Text
 
 from intake.preflight import Finding, check_request
 from intake.request import RequestError, load_request
+from runtime.settings import StarterSettings
 
 EXIT_OK, EXIT_ERRORS, EXIT_INVALID = 0, 1, 2
 
@@ -99,8 +102,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a machine-readable list, one entry per file")
 
 
+def add_stock_findings(reports: Sequence[FileReport], settings: StarterSettings) -> None:
+    """With BIRD_ACCESS_KEY set: a warning on each request whose number prefix has no stock."""
+    if settings.bird_access_key is None or not settings.bird_access_key.get_secret_value():
+        return
+    from intake.inputs import onboarding_input
+    from starter.workspace_checks import stock_warnings
+
+    requests = []
+    for report in reports:
+        if not report.valid:
+            continue
+        request = load_request(report.file)
+        organization_id = request.organization_id or settings.bird_organization_id
+        if organization_id:
+            requests.append((report.file, onboarding_input(request, workspace_id="", organization_id=organization_id)))
+
+    async def ask() -> list:
+        async with settings.bird_client() as bird:
+            return await stock_warnings(bird, requests)
+
+    by_file = {r.file: r for r in reports}
+    for w in asyncio.run(ask()) if requests else []:
+        by_file[w.source].findings.append(Finding(rule_id=w.rule_id, severity="warning", field=w.field, message=w.message))
+
+
 def run(args: argparse.Namespace) -> int:
     reports = [check_file(path) for path in args.files]
+    add_stock_findings(reports, StarterSettings())
     if args.json:
         print(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
     else:

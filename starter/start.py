@@ -248,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in refused.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_REFUSED
+    add_workspace_warnings(entries, settings)
     for entry in entries:
         for warning in entry.input.warnings:
             where = f"{entry.source}: " if len(entries) > 1 else ""
@@ -257,6 +258,23 @@ def run(args: argparse.Namespace) -> int:
             start_and_follow(entries[0].input, settings, wait=args.wait, interval=args.interval, out=sys.stdout)
         )
     return asyncio.run(start_and_follow_batch(entries, settings, args, out=sys.stdout))
+
+
+def add_workspace_warnings(entries: list, settings: StarterSettings) -> None:
+    """With BIRD_ACCESS_KEY set, what Bird says about stock and reusable objects joins each
+    request's warnings (printed, and recorded in the onboarding's status)."""
+    if settings.bird_access_key is None or not settings.bird_access_key.get_secret_value():
+        return
+    from starter.workspace_checks import workspace_warnings
+
+    async def ask() -> list:
+        async with settings.bird_client() as bird:
+            return await workspace_warnings(bird, [(e.source, e.input) for e in entries], reuse=True)
+
+    by_source = {e.source: e for e in entries}
+    for w in asyncio.run(ask()):
+        warning = PreflightWarning(rule_id=w.rule_id, field=w.field, message=w.message)
+        by_source[w.source].input.warnings.append(warning)
 
 
 async def start_and_follow_batch(entries: list, settings: StarterSettings, args: argparse.Namespace, *, out: TextIO) -> int:
