@@ -134,3 +134,20 @@ async def test_wait_exits_4_when_any_needs_action_and_names_it(dev_env):
     for e in batch:
         assert f"NEEDS_ACTION: {e.input.onboarding_id} (see `tendlc status {e.input.onboarding_id}`)" in out.getvalue()
         await dev_env.client.get_workflow_handle(workflow_id_for(e.input.onboarding_id)).terminate("test over")
+
+
+@pytest.mark.slow
+async def test_validating_and_starting_1000_is_quick(dev_env, tmp_path):
+    import time
+
+    path = jsonl(tmp_path, "fleet.jsonl", fleet(1000))
+    began = time.perf_counter()
+    batch = prepare_batch([path], IDS)
+    validated = time.perf_counter() - began
+    started = await start_batch(dev_env.client, batch, task_queue=f"tq-{uuid.uuid4()}")  # no worker
+    total = time.perf_counter() - began
+    print(f"\n1,000 requests: validated in {validated:.1f} s, validated and started in {total:.1f} s")
+    assert len(started.started) == 1000
+    assert total < 60
+    for e in batch:
+        await dev_env.client.get_workflow_handle(workflow_id_for(e.input.onboarding_id)).terminate("test over")

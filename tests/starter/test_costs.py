@@ -91,3 +91,19 @@ class _Null:
 
     def flush(self) -> None:
         pass
+
+
+async def test_costs_of_running_onboardings_come_from_the_status_query(dev_env):
+    prefix = f"costs-open-{uuid.uuid4().hex[:8]}-"
+    bird = FakeBird(brand="REJECTED", vetting="APPROVED", campaign="APPROVED", connector="ok")
+    entries = [Entry(f"x:{i}", prepare_data(request_data(onboarding_id=f"{prefix}{i}"), "x", IDS)) for i in range(2)]
+    async with onboarding_worker(dev_env.client, bird.activities()) as queue:
+        started = await start_batch(dev_env.client, entries, task_queue=queue)
+        await asyncio.wait_for(follow_batch(dev_env.client, started.onboarding_ids, interval=0.2, out=_Null()), 60)
+        view = costs_view(await costs.collect(dev_env.client, query_for(args(prefix=prefix))))
+        for e in entries:
+            await dev_env.client.get_workflow_handle(f"onboarding-{e.input.onboarding_id}").terminate("test over")
+    # stopped in NEEDS_ACTION at the brand: the number and the brand are billed, nothing after them
+    assert [o["step"] for o in view["onboardings"]] == ["NEEDS_ACTION", "NEEDS_ACTION"]
+    assert {k: v["count"] for k, v in view["by_kind"].items()} == {"brand": 2, "number": 2}
+    assert view["unknown"] == []
