@@ -238,7 +238,7 @@ async def start_and_follow(
 
 
 def run(args: argparse.Namespace) -> int:
-    from starter import batch  # a batch needs this module; a single request does not need batch
+    from starter import batch  # imported here: starter/batch.py builds on this module
 
     settings = StarterSettings()
     try:
@@ -278,7 +278,7 @@ def add_workspace_warnings(entries: list, settings: StarterSettings) -> None:
 
 
 async def start_and_follow_batch(entries: list, settings: StarterSettings, args: argparse.Namespace, *, out: TextIO) -> int:
-    from starter import batch
+    from starter import batch  # see run()
 
     try:
         client = await connect(settings)
