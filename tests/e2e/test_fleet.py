@@ -91,6 +91,7 @@ FLEET = 1000
 RATE_LIMIT = 60.0  # Bird requests/s for the workers together (TENDLC_BIRD_RATE_LIMIT)
 
 
+@pytest.mark.timeout(3600)  # the suite's 300 s are for the default tests; this run takes minutes
 async def test_a_fleet_of_1000_in_one_workspace_under_a_quota(tmp_path_factory):
     home = tmp_path_factory.mktemp("fleet")
     config = stack_config(
@@ -107,16 +108,16 @@ async def test_a_fleet_of_1000_in_one_workspace_under_a_quota(tmp_path_factory):
         began = time.monotonic()
         code, output = await run_cli(stack.config, "start", str(fleet), "--wait", "--interval", "5", timeout=3600)
         wall = time.monotonic() - began
-        assert code == 0, output[:3000] + "\n...\n" + output[-3000:]
-        ids = [r["onboarding_id"] for r in rows]
-        done = await results(stack, ids)
         stats = stack.sandbox("stats")
         ledger = stack.ledger()
+        # results only of a batch that ended all DONE: one in NEEDS_ACTION has no result yet
+        done = await results(stack, [r["onboarding_id"] for r in rows]) if code == 0 else []
 
     numbers = [r.number_string for r in done]
     calls, limited = stats["total"], stats["rateLimitedTotal"]
     figures = {
         "onboardings": FLEET,
+        "exit": code,
         "rate_limit_per_second": RATE_LIMIT,
         "wall_seconds": round(wall, 1),
         "bird_calls": calls,
@@ -130,6 +131,7 @@ async def test_a_fleet_of_1000_in_one_workspace_under_a_quota(tmp_path_factory):
         "distinct_numbers": len(set(numbers)),
     }
     report(stack, figures)
+    assert code == 0, output[:3000] + "\n...\n" + output[-3000:]
     assert all(r.step == "DONE" for r in done)
     assert len(set(numbers)) == FLEET and all(n and n.startswith(f"+1{PREFIX}") for n in numbers)
     assert {k: ledger["counts"].get(k, 0) for k in KINDS} == {k: FLEET for k in KINDS}
@@ -143,6 +145,7 @@ BATCH = 50
 KILLS = 8
 
 
+@pytest.mark.timeout(1200)
 async def test_a_batch_of_50_survives_the_worker_killed_at_random_moments(tmp_path_factory):
     home = tmp_path_factory.mktemp("kills")
     config = stack_config(
