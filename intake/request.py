@@ -128,3 +128,26 @@ def load_request(path: str | Path) -> OnboardingRequest:
     except json.JSONDecodeError as exc:
         raise RequestError(str(path), [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
     return parse_request(data, str(path))
+
+
+def read_request_lines(path: str | Path) -> list[tuple[str, Any]]:
+    """A `.jsonl` batch: one (`FILE:LINE`, parsed JSON) per non-blank line, or (`FILE:LINE`,
+    `RequestError`) for a line that is not JSON. `RequestError` for a file that cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RequestError(str(path), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RequestError(str(path), [f"cannot read: {exc}"]) from None
+    rows: list[tuple[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source = f"{path}:{number}"
+        try:
+            rows.append((source, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            rows.append((source, RequestError(source, [f"(request): not valid JSON: {exc.msg} at column {exc.colno}"])))
+    if not rows:
+        raise RequestError(str(path), ["no requests (every line is blank)"])
+    return rows

@@ -12,17 +12,16 @@ only what is missing. `--wait` follows them all in one progress view, read from 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, TextIO
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from intake.request import RequestError, read_request_lines
 from runtime.settings import StarterSettings
 from starter.start import (
     EXIT_ENDED,
@@ -58,25 +57,6 @@ class Entry:
     input: OnboardingInput
 
 
-def _lines(path: str) -> list[tuple[str, Any]] | str:
-    """The requests of a `.jsonl` file as (FILE:LINE, data), or why it cannot be read."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return "file not found"
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"cannot read: {exc}"
-    rows: list[tuple[str, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((f"{path}:{number}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            rows.append((f"{path}:{number}", exc))
-    return rows
-
-
 def _problems(refused: Refused) -> list[str]:
     return [f"{refused.source}: {problem}" for problem in refused.problems]
 
@@ -92,15 +72,14 @@ def prepare_batch(paths: Sequence[str], settings: StarterSettings) -> list[Entry
             except Refused as refused:
                 problems += _problems(refused)
             continue
-        rows = _lines(path)
-        if isinstance(rows, str):
-            problems.append(f"{path}: {rows}")
+        try:
+            rows = read_request_lines(path)
+        except RequestError as exc:
+            problems += [f"{exc.source}: {error}" for error in exc.errors]
             continue
-        if not rows:
-            problems.append(f"{path}: no requests (every line is blank)")
         for source, data in rows:
-            if isinstance(data, json.JSONDecodeError):
-                problems.append(f"{source}: (request): not valid JSON: {data.msg} at column {data.colno}")
+            if isinstance(data, RequestError):
+                problems += [f"{source}: {error}" for error in data.errors]
                 continue
             try:
                 entries.append(Entry(source, prepare_data(data, source, settings)))

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from intake.preflight import Finding, check_request
-from intake.request import RequestError, load_request
+from intake.request import OnboardingRequest, RequestError, load_request, parse_request, read_request_lines
 from runtime.settings import StarterSettings
 
 EXIT_OK, EXIT_ERRORS, EXIT_INVALID = 0, 1, 2
@@ -45,11 +45,32 @@ class FileReport(BaseModel):
 
 
 def check_file(path: str) -> FileReport:
+    return check_requests(path)[0][0]
+
+
+def check_requests(path: str) -> list[tuple[FileReport, OnboardingRequest | None]]:
+    """One report per request: the file's (`.json`), or one per line (`.jsonl`, `file` = FILE:LINE)."""
+    if not path.endswith(".jsonl"):
+        try:
+            request = load_request(path)
+        except RequestError as exc:
+            return [(FileReport(file=path, valid=False, schema_errors=exc.errors), None)]
+        return [(FileReport(file=path, valid=True, findings=check_request(request)), request)]
     try:
-        request = load_request(path)
+        rows = read_request_lines(path)
     except RequestError as exc:
-        return FileReport(file=path, valid=False, schema_errors=exc.errors)
-    return FileReport(file=path, valid=True, findings=check_request(request))
+        return [(FileReport(file=path, valid=False, schema_errors=exc.errors), None)]
+    checked = []
+    for source, data in rows:
+        try:
+            if isinstance(data, RequestError):
+                raise data
+            request = parse_request(data, source)
+        except RequestError as exc:
+            checked.append((FileReport(file=source, valid=False, schema_errors=exc.errors), None))
+            continue
+        checked.append((FileReport(file=source, valid=True, findings=check_request(request)), request))
+    return checked
 
 
 def exit_code(reports: Sequence[FileReport]) -> int:
@@ -98,11 +119,15 @@ def print_report(console: Console, report: FileReport) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="onboarding request files (JSON)")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="onboarding requests: FILE.json, or FILE.jsonl with one per line"
+    )
     parser.add_argument("--json", action="store_true", help="print a machine-readable list, one entry per file")
 
 
-def add_stock_findings(reports: Sequence[FileReport], settings: StarterSettings) -> None:
+def add_stock_findings(
+    checked: Sequence[tuple[FileReport, OnboardingRequest | None]], settings: StarterSettings
+) -> None:
     """With BIRD_ACCESS_KEY set: a warning on each request whose number prefix has no stock."""
     if settings.bird_access_key is None or not settings.bird_access_key.get_secret_value():
         return
@@ -110,10 +135,9 @@ def add_stock_findings(reports: Sequence[FileReport], settings: StarterSettings)
     from starter.workspace_checks import stock_warnings
 
     requests = []
-    for report in reports:
-        if not report.valid:
+    for report, request in checked:
+        if request is None:
             continue
-        request = load_request(report.file)
         organization_id = request.organization_id or settings.bird_organization_id
         if organization_id:
             requests.append((report.file, onboarding_input(request, workspace_id="", organization_id=organization_id)))
@@ -122,14 +146,15 @@ def add_stock_findings(reports: Sequence[FileReport], settings: StarterSettings)
         async with settings.bird_client() as bird:
             return await stock_warnings(bird, requests)
 
-    by_file = {r.file: r for r in reports}
+    by_file = {r.file: r for r, _ in checked}
     for w in asyncio.run(ask()) if requests else []:
         by_file[w.source].findings.append(Finding(rule_id=w.rule_id, severity="warning", field=w.field, message=w.message))
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = [check_file(path) for path in args.files]
-    add_stock_findings(reports, StarterSettings())
+    checked = [pair for path in args.files for pair in check_requests(path)]
+    add_stock_findings(checked, StarterSettings())
+    reports = [report for report, _ in checked]
     if args.json:
         print(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
     else:
