@@ -15,11 +15,12 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from intake.request import RequestError, read_request_lines
 from runtime.settings import StarterSettings
@@ -163,7 +164,8 @@ async def batch_steps(client: Client, onboarding_ids: Sequence[str]) -> dict[str
     for i in range(0, len(onboarding_ids), IDS_PER_QUERY):
         chunk = onboarding_ids[i : i + IDS_PER_QUERY]
         ids = ", ".join(f"'{workflow_id_for(o)}'" for o in chunk)
-        async for execution in client.list_workflows(f"WorkflowId IN ({ids})"):
+        query = f"WorkflowId IN ({ids})"
+        async for execution in client.list_workflows(query, rpc_timeout=timedelta(seconds=60)):
             step = execution.typed_search_attributes.get(STEP) or Step.BUY_NUMBER.value
             closed = execution.status not in (None, WorkflowExecutionStatus.RUNNING)
             if closed and step not in SETTLED:
@@ -199,7 +201,12 @@ async def follow_batch(client: Client, onboarding_ids: Sequence[str], *, interva
     NEEDS_ACTION or ended; then the ones that are not DONE, each by id."""
     last = ""
     while True:
-        steps = await batch_steps(client, onboarding_ids)
+        try:
+            steps = await batch_steps(client, onboarding_ids)
+        except RPCError as exc:  # a busy server: say so, and ask again at the next interval
+            print(f"visibility did not answer ({exc}); asking again", file=out, flush=True)
+            await asyncio.sleep(interval)
+            continue
         line = progress_line(steps, len(onboarding_ids))
         if line.split("  ", 1)[1] != last:
             last = line.split("  ", 1)[1]

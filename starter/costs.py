@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.text import Text
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from runtime.connection import connect
 from runtime.settings import StarterSettings
@@ -97,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         view = asyncio.run(go())
+    except RPCError as exc:
+        print(f"Temporal did not answer the visibility query: {exc}", file=sys.stderr)
+        return 5
     except RuntimeError as exc:
         print(f"cannot reach Temporal: {exc}", file=sys.stderr)
         return 5

@@ -151,3 +151,29 @@ async def test_validating_and_starting_1000_is_quick(dev_env, tmp_path):
     assert total < 60
     for e in batch:
         await dev_env.client.get_workflow_handle(workflow_id_for(e.input.onboarding_id)).terminate("test over")
+
+
+async def test_wait_rides_out_a_visibility_call_that_times_out():
+    from types import SimpleNamespace
+
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.common import SearchAttributePair, TypedSearchAttributes
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from workflows.contract import STEP
+
+    class FlakyVisibility:
+        calls = 0
+
+        async def list_workflows(self, query, rpc_timeout=None):
+            FlakyVisibility.calls += 1
+            if FlakyVisibility.calls == 1:
+                raise RPCError("Timeout expired", RPCStatusCode.DEADLINE_EXCEEDED, b"")
+            yield SimpleNamespace(
+                id=workflow_id_for("a"), status=WorkflowExecutionStatus.COMPLETED,
+                typed_search_attributes=TypedSearchAttributes([SearchAttributePair(STEP, "DONE")]),
+            )  # fmt: skip
+
+    out = io.StringIO()
+    assert await follow_batch(FlakyVisibility(), ["a"], interval=0.01, out=out) == EXIT_OK
+    assert "visibility did not answer (Timeout expired); asking again" in out.getvalue()

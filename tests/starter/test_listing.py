@@ -64,7 +64,9 @@ class FakeVisibility:
         self.calls: list = []
         self.queries: list[str] = []
 
-    def list_workflows(self, query: str, *, page_size: int, next_page_token: bytes | None = None) -> FakePages:
+    def list_workflows(
+        self, query: str, *, page_size: int, next_page_token: bytes | None = None, rpc_timeout=None
+    ) -> FakePages:
         self.queries.append(query)
         return FakePages(self.executions, page_size, next_page_token, self.calls)
 
