@@ -118,9 +118,11 @@ def read_json(path: str | Path, cap: int = REQUEST_FILE_CAP) -> Any:
     return parse_json(read_capped(path, cap), str(path))
 
 
-def read_json_lines(path: str | Path, line_cap: int = BATCH_LINE_CAP) -> Iterator[tuple[int, Any]]:
-    """A `.jsonl` batch, one `(line number, value)` at a time; blank lines are skipped. The file may
-    be any length, each line is capped like a request file (read at most `line_cap` + 1 bytes of it)."""
+def json_lines(path: str | Path, line_cap: int = BATCH_LINE_CAP) -> Iterator[tuple[int, Any]]:
+    """A `.jsonl` batch, one `(line number, value)` at a time, where a line that cannot be read is
+    its `FileProblem` as the value (so every bad line of a batch can be listed); blank lines are
+    skipped. The file may be any length, each line is capped like a request file (read at most
+    `line_cap` + 1 bytes of it). A file that cannot be opened at all raises `FileProblem`."""
     source = str(path)
     if Path(path).is_dir():
         raise FileProblem(source, "is a directory, not a JSON lines file")
@@ -134,7 +136,22 @@ def read_json_lines(path: str | Path, line_cap: int = BATCH_LINE_CAP) -> Iterato
         number = 0
         while line := handle.readline(line_cap + 1):
             number += 1
+            where = f"{source}:{number}"
             if len(line.rstrip(b"\r\n")) > line_cap:  # cut off by the cap, or over it
-                raise FileProblem(f"{source}:{number}", f"line longer than the {_size(line_cap)} a request may be")
+                yield number, FileProblem(where, f"line longer than the {_size(line_cap)} a request may be")
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = handle.readline(line_cap + 1)
+                continue
             if line.strip():
-                yield number, parse_json(line, f"{source}:{number}")
+                try:
+                    yield number, parse_json(line, where)
+                except FileProblem as problem:
+                    yield number, problem
+
+
+def read_json_lines(path: str | Path, line_cap: int = BATCH_LINE_CAP) -> Iterator[tuple[int, Any]]:
+    """`json_lines`, raising the first line's `FileProblem` instead of yielding it."""
+    for number, value in json_lines(path, line_cap):
+        if isinstance(value, FileProblem):
+            raise value
+        yield number, value

@@ -16,6 +16,7 @@ def onboarding_input(
     poll: PollSettings | None = None,
     warnings: list[PreflightWarning] | None = None,
     prior: Recorded | None = None,
+    bird_task_queue: str | None = None,
 ) -> OnboardingInput:
     """The workflow input for a validated request whose workspace and organization are known;
     `prior`: what an earlier run of the same onboarding id recorded (its memo)."""
@@ -42,4 +43,5 @@ def onboarding_input(
         poll=poll or PollSettings(),
         warnings=list(warnings or []),
         prior=prior,
+        bird_task_queue=bird_task_queue,
     )

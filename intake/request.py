@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
 from bird.models.connectors import CHANNEL_MESSAGE_TYPES, ChannelMessageType
-from intake.files import FileProblem, read_json
+from intake.files import FileProblem, json_lines, read_json
 from workflows.inputs import MAX_DEADLINE_DAYS, DeadlineDays
 
 _DEFAULT_DAYS = DeadlineDays()
@@ -181,3 +181,22 @@ def load_request(path: str | Path) -> OnboardingRequest:
     except FileProblem as exc:
         raise UnreadableFile(exc.source, [exc.problem]) from None
     return parse_request(data, str(path))
+
+
+def read_request_lines(path: str | Path) -> list[tuple[str, Any]]:
+    """A `.jsonl` batch: one (`FILE:LINE`, parsed JSON) per non-blank line, or (`FILE:LINE`,
+    `RequestError`) for a line that is not JSON within the caps (intake/files.py).
+    `UnreadableFile` for a file that cannot be read at all, or holds no request."""
+    try:
+        lines = list(json_lines(path))
+    except FileProblem as exc:
+        raise UnreadableFile(exc.source, [exc.problem]) from None
+    rows: list[tuple[str, Any]] = []
+    for number, value in lines:
+        source = f"{path}:{number}"
+        if isinstance(value, FileProblem):
+            value = RequestError(source, [f"(request): {value.problem}"])
+        rows.append((source, value))
+    if not rows:
+        raise UnreadableFile(str(path), ["no requests (every line is blank)"])
+    return rows

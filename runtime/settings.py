@@ -20,7 +20,7 @@ from temporalio.client import TLSConfig
 
 from bird.client import DEFAULT_BASE_URL, DEFAULT_READINESS_PATH, BirdClient
 from bird.signing import DEFAULT_MAX_AGE_SECONDS
-from workflows.contract import DEFAULT_TASK_QUEUE
+from workflows.contract import DEFAULT_TASK_QUEUE, bird_task_queue_for
 from workflows.inputs import (
     DEFAULT_POLL_MAX_SECONDS,
     DEFAULT_POLL_MIN_SECONDS,
@@ -61,8 +61,21 @@ class TemporalSettings(_FromEnvironment):
         # Temporal Cloud API keys travel over TLS
         return self.temporal_api_key is not None
 
+    @property
+    def bird_task_queue(self) -> str:
+        """The Bird activities' own task queue (`<TENDLC_TASK_QUEUE>-bird`), paced by its rate limit."""
+        return bird_task_queue_for(self.tendlc_task_queue)
+
     def workflow_url(self, workflow_id: str) -> str:
         return f"{self.temporal_ui_url.rstrip('/')}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+
+
+class PacingSettings(_FromEnvironment):
+    """How fast all workers together may call Bird: Bird's quota is per organization, not per worker."""
+
+    # Bird requests per second for every worker together; enforced by Temporal's task-queue rate
+    # limit on the Bird activities' queue (worker/main.py), so adding workers does not raise it.
+    tendlc_bird_rate_limit: float = Field(default=20.0, gt=0)
 
 
 class BirdApiSettings(_FromEnvironment):
@@ -132,7 +145,7 @@ class PollingSettings(_FromEnvironment):
 # -- one model per kind of process --------------------------------------------------------------
 
 
-class WorkerSettings(TemporalSettings, BirdApiSettings):
+class WorkerSettings(TemporalSettings, BirdApiSettings, PacingSettings):
     """`tendlc worker`: Temporal, Bird's API, and the worker's own knobs."""
 
     # Bird calls are short I/O waits; the bound keeps one worker from opening too many connections.

@@ -6,11 +6,13 @@ checks every command's output against `VIEW_SCHEMA`.
 Build one with `onboarding_view(...)` from whatever the command knows: the workflow's status query
 answer (`status=`), a visibility row (`execution=`), a finished run's result (`result=`). Keys a
 source cannot fill are null (or empty), never missing. Command-specific extras go in `detail`.
+`list_view` and `costs_view` wrap such views for `tendlc list` and `tendlc costs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import base64
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
@@ -20,7 +22,7 @@ from pydantic import BaseModel
 
 from workflows.contract import BRAND_ID, CAMPAIGN_ID, CHANNEL_ID, CONNECTOR_ID, ONBOARDING_ID, STEP, VETTING_ID
 from workflows.inputs import OnboardingResult
-from workflows.state import OnboardingStatus
+from workflows.state import Charge, OnboardingStatus
 
 OBJECTS = ("number", "brand", "vetting", "campaign", "connector", "channel")
 # Where the answer came from: the workflow itself, or what Temporal keeps when no worker answers.
@@ -114,6 +116,7 @@ def onboarding_view(
     view: dict[str, Any] = {
         "onboarding_id": None,
         "workflow_id": workflow_id,
+        "run_id": execution.run_id if execution is not None else None,
         "step": None,
         "execution": execution.status.name if execution is not None and execution.status else None,
         "source": "visibility",
@@ -174,12 +177,13 @@ VIEW_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["onboarding_id", "workflow_id", "step", "execution", "source", "started_at", "closed_at",
+    "required": ["onboarding_id", "workflow_id", "run_id", "step", "execution", "source", "started_at", "closed_at",
                  "updated_at", "number", "objects", "blocked", "warnings", "charges", "charge_totals", "ui",
                  "detail"],  # fmt: skip
     "properties": {
         "onboarding_id": _TEXT,
         "workflow_id": {"type": "string"},
+        "run_id": _TEXT,
         "step": _TEXT,
         "execution": _TEXT,
         "source": {"enum": list(SOURCES)},
@@ -225,3 +229,58 @@ VIEW_SCHEMA: dict[str, Any] = {
         "detail": {},
     },
 }
+
+
+def onboarding_row(execution: Any, ui: str | None = None) -> dict[str, Any]:
+    """One onboarding as visibility knows it (a `WorkflowExecution`): ids in full, never cut."""
+    return onboarding_view(workflow_id=execution.id, ui=ui, execution=execution)
+
+
+def encode_page_token(token: bytes | None) -> str | None:
+    """Temporal's page token as text a person can paste back (`--page-token`)."""
+    return base64.urlsafe_b64encode(token).decode() if token else None
+
+
+def decode_page_token(text: str | None) -> bytes | None:
+    if not text:
+        return None
+    try:
+        return base64.b64decode(text.encode(), altchars=b"-_", validate=True)
+    except ValueError:
+        raise ValueError(f"--page-token: not a token printed by `tendlc list`: {text!r}") from None
+
+
+def list_view(rows: Sequence[dict[str, Any]], next_page_token: bytes | None) -> dict[str, Any]:
+    """`tendlc list --json`: the rows, and the token of the next page (null on the last page)."""
+    return {"onboardings": list(rows), "count": len(rows), "next_page_token": encode_page_token(next_page_token)}
+
+
+def costs_view(onboardings: Sequence[tuple[dict[str, Any], list[Charge] | None]]) -> dict[str, Any]:
+    """`tendlc costs --json`: each listed onboarding (its view, with its charges and their totals),
+    the count and totals per kind, and the grand totals; `unknown` names the onboardings whose
+    charges could not be read (they are in no total). A charge an onboarding adopted from an earlier
+    run of the same id (`earlier_run`) is counted with the run that made it, not twice."""
+    per_onboarding: list[dict[str, Any]] = []
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    every: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    for view, charges in onboardings:
+        if charges is None:
+            unknown.append(view["onboarding_id"] or view["workflow_id"])
+            continue
+        own = [_charge(c) for c in charges if not c.earlier_run]
+        for charge in own:
+            by_kind.setdefault(charge["kind"], []).append(charge)
+        every += own
+        per_onboarding.append({**view, "charges": own, "charge_totals": totals(own)})
+    return {
+        "onboardings": per_onboarding,
+        "by_kind": {
+            kind: {"count": len(kind_charges), "recurring": sum(c["recurring"] for c in kind_charges),
+                   "totals": totals(kind_charges)}  # fmt: skip
+            for kind, kind_charges in sorted(by_kind.items())
+        },
+        "totals": totals(every),
+        "charges": len(every),
+        "unknown": unknown,
+    }

@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contract import Step
     from workflows.failures import cancelled_call, failure_of, join_field_errors
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, BIRD_CREATE
+    from workflows.options import BIRD_CALL, BIRD_CREATE, on_bird_queue
     from workflows.recording import Recorder
     from workflows.state import Blocker, ErrorInfo, OnboardingState
 
@@ -59,6 +59,7 @@ class NeedsAction:
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
         self.creates = CreateGate()
+        self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
     async def call(
         self,
@@ -75,7 +76,9 @@ class NeedsAction:
         Failures of a type in `passing` are the caller's to handle: raised, nobody is asked."""
 
         def attempt() -> Awaitable[T]:
-            return workflow.execute_activity_method(activity, arg(), **(BIRD_CREATE if billable else BIRD_CALL))
+            return workflow.execute_activity_method(
+                activity, arg(), **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue)
+            )
 
         if billable:
             return await self.guarded(step, lambda: self.creates.run(activity.__name__, attempt), passing)

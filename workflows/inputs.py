@@ -109,6 +109,9 @@ class OnboardingInput(BaseModel):
     # What the latest earlier run of this onboarding id recorded (its memo), read by `tendlc start`:
     # this run adopts those objects instead of buying them again.
     prior: Recorded | None = None
+    # The task queue the Bird activities run on (`bird_task_queue_for(TENDLC_TASK_QUEUE)`, paced by
+    # its rate limit); None, as in onboardings started before it existed: the workflow's own queue.
+    bird_task_queue: str | None = None
     # Set only when the workflow continues as new: everything the earlier runs learned.
     state: OnboardingState | None = None
 

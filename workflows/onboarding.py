@@ -62,6 +62,8 @@ class OnboardingWorkflow:
         self._record = Recorder(self.state)
         self._needs_action = NeedsAction(self.state, self._record, self._checkpoint_due, self._continue_as_new)
         self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new)
+        # Bird activities go to their own task queue when the input names one (workflows/options.py)
+        self._needs_action.bird_task_queue = self._waiter.bird_task_queue = input.bird_task_queue
         self._verdicts = Verdicts(self.state, input, self._record, self._needs_action, self._waiter)
         self._actions = Actions(self.state, input, self._record, self._needs_action)
         self._fleet = False  # FLEET_PATCH, decided as the steps begin

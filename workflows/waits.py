@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import failure_of
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, poll_interval
+    from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
     from workflows.recording import Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
 
@@ -71,6 +71,7 @@ class Waiter:
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
         self.polls_this_run = 0
+        self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
     async def until_settled(self, watch: Watch, waiting: Waiting) -> None:
         """Return once `watch.settled()`, whether an event or a poll said so."""
@@ -122,7 +123,7 @@ class Waiter:
         poll = workflow.start_activity_method(
             watch.poll,
             watch.arg,
-            **bird_poll(s.min_seconds, s.max_seconds, waiting.polls),
+            **on_bird_queue(bird_poll(s.min_seconds, s.max_seconds, waiting.polls), self.bird_task_queue),
             summary=f"poll: {watch.what}",
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
@@ -197,7 +198,9 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        self._recorder.record(kind, await workflow.execute_activity_method(wait.get, query, **BIRD_CALL))
+        self._recorder.record(kind, await workflow.execute_activity_method(
+            wait.get, query, **on_bird_queue(BIRD_CALL, self._input.bird_task_queue)
+        ))
 
     async def _wait(self, kind: Kind) -> None:
         wait, objects = wait_for(kind), self.state.objects

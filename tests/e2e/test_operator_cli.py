@@ -113,7 +113,7 @@ async def test_cancel_from_the_cli_ends_the_onboarding_and_lists_what_stays_bill
     description = await client.get_workflow_handle(workflow_id_for(ident)).describe()
     assert description.typed_search_attributes.get(STEP) == "CANCELLED"
     code, output = await run_cli(stack.config, "list", "--step", "CANCELLED", "--json")
-    assert ident in [row["onboarding_id"] for row in json.loads(output)]
+    assert ident in [row["onboarding_id"] for row in json.loads(output)["onboardings"]]
 
     code, output = await run_cli(stack.config, "cancel", ident, "--reason", "again")
     assert code == 2 and "has ended" in output, output

@@ -64,11 +64,11 @@ async def test_status_of_an_unknown_onboarding(stack):
 async def test_list_filters_by_step(stack, onboardings):
     done, rejected = onboardings
     code, output = await run_cli(stack.config, "list", "--json")
-    rows = {r["onboarding_id"]: r for r in json.loads(output)}
+    rows = {r["onboarding_id"]: r for r in json.loads(output)["onboardings"]}
     assert rows[done]["step"] == "DONE" and rows[done]["execution"] == "COMPLETED"
     assert rows[rejected]["step"] == "NEEDS_ACTION" and rows[rejected]["objects"]["brand"]["id"]
     code, output = await run_cli(stack.config, "list", "--needs-action", "--json")
-    assert [r["onboarding_id"] for r in json.loads(output)] == [rejected]
+    assert [r["onboarding_id"] for r in json.loads(output)["onboardings"]] == [rejected]
     code, output = await run_cli(stack.config, "list", "--step", "DONE")
     assert code == 0 and done in output and rejected not in output
     code, output = await run_cli(stack.config, "list", "--step", "done")

@@ -80,3 +80,24 @@ def test_the_worker_process_stops_gracefully_on_a_signal(dev_env, sig, tmp_path)
     text = log.read_text()
     assert "stopping: activities in flight get 20s to finish" in text and "worker stopped" in text
     assert "the-access-key" not in text
+
+
+async def test_the_bird_queue_is_paced_for_every_worker_together(monkeypatch, dev_env):
+    from activities import onboarding_activities
+    from bird.client import BirdClient
+    from worker.main import BIRD_REQUESTS_PER_ACTIVITY, bird_activities_per_second, build_bird_worker
+
+    monkeypatch.setenv("TENDLC_BIRD_RATE_LIMIT", "30")
+    settings = WorkerSettings(_env_file=None, tendlc_task_queue="fleet")
+    assert settings.tendlc_bird_rate_limit == 30 and settings.bird_task_queue == "fleet-bird"
+    assert WorkerSettings(_env_file=None).tendlc_bird_rate_limit == 30
+    monkeypatch.delenv("TENDLC_BIRD_RATE_LIMIT")
+    assert WorkerSettings(_env_file=None).tendlc_bird_rate_limit == 20  # the default
+    async with BirdClient("key", base_url="http://bird.invalid") as bird:
+        config = build_bird_worker(dev_env.client, bird, settings=settings).config()
+    assert config["task_queue"] == "fleet-bird"
+    # Temporal's task-queue rate limit: activities/s, each at most BIRD_REQUESTS_PER_ACTIVITY requests
+    assert config["max_task_queue_activities_per_second"] == 30 / BIRD_REQUESTS_PER_ACTIVITY
+    assert bird_activities_per_second(settings) * BIRD_REQUESTS_PER_ACTIVITY == 30
+    assert {a.__name__ for a in config["activities"]} == {a.__name__ for a in onboarding_activities(bird)}
+    assert not config.get("workflows")
