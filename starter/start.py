@@ -298,7 +298,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = StarterSettings()
     try:
-        entries = batch.prepare_batch(args.files, settings, args.accept)
+        entries = batch.prepare_batch(args.files, settings, getattr(args, "accept", None))
     except batch.BatchRefused as refused:
         if refused.unreadable:  # not JSON at all (binary, too large, ...): one line says it
             print(f"{refused.problems[0]}: not started", file=sys.stderr)

@@ -48,7 +48,7 @@ def test_the_request_can_accept_a_rule_itself(tmp_path):
 
 def test_an_unknown_rule_id_is_refused_listing_the_valid_ones(tmp_path, capsys):
     path = with_placeholder(tmp_path)
-    args = argparse.Namespace(file=path, wait=False, interval=1.0, accept=["NOT_A_RULE"])
+    args = argparse.Namespace(files=[path], wait=False, interval=1.0, concurrency=32, accept=["NOT_A_RULE"])
     assert start_module.run(args) == EXIT_REFUSED
     err = capsys.readouterr().err
     assert "accept: unknown rule id 'NOT_A_RULE'; valid: " in err

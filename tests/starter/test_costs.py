@@ -7,12 +7,13 @@ import asyncio
 import json
 import uuid
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from starter import costs
 from starter.batch import Entry, follow_batch, start_batch
 from starter.listing import query_for
 from starter.start import prepare_data
-from starter.views import costs_view
+from starter.views import costs_view, money, onboarding_view
 from tests.starter.test_listing import args
 from tests.starter.test_start import IDS
 from tests.workflows.fake_bird import FakeBird
@@ -29,7 +30,7 @@ def charge(kind: Kind, amount: float | None, recurring: bool = False) -> Charge:
 
 
 def row(onboarding_id: str, step: str = "DONE") -> dict:
-    return {"onboarding_id": onboarding_id, "step": step}
+    return {**onboarding_view(workflow_id=f"onboarding-{onboarding_id}"), "onboarding_id": onboarding_id, "step": step}
 
 
 def test_totals_per_onboarding_per_kind_and_overall():
@@ -41,10 +42,10 @@ def test_totals_per_onboarding_per_kind_and_overall():
             (row("d", "BUY_NUMBER"), None),
         ]
     )
-    assert [o["total"] for o in view["onboardings"]] == [{"USD": 20.15}, {"USD": 5.15}, {}]
-    assert view["by_kind"]["number"] == {"count": 2, "recurring": 2, "total": {"USD": 2.3}}
-    assert view["by_kind"]["brand"]["total"] == {"USD": 8.0} and view["by_kind"]["campaign"]["count"] == 1
-    assert view["total"] == {"USD": 25.3} and view["charges"] == 5
+    assert [o["charge_totals"] for o in view["onboardings"]] == [{"USD": "20.15"}, {"USD": "5.15"}, {}]
+    assert view["by_kind"]["number"] == {"count": 2, "recurring": 2, "totals": {"USD": "2.30"}}
+    assert view["by_kind"]["brand"]["totals"] == {"USD": "8.00"} and view["by_kind"]["campaign"]["count"] == 1
+    assert view["totals"] == {"USD": "25.30"} and view["charges"] == 5
     assert view["unknown"] == ["d"]
     json.dumps(view)  # plain JSON all through
 
@@ -79,10 +80,10 @@ async def test_costs_of_a_batch_on_the_dev_server(dev_env):
     for kind in ("number", "brand", "vetting", "campaign", "connector"):
         assert view["by_kind"][kind]["count"] == 3, kind
     assert view["charges"] == 15
-    per_onboarding = {tuple(o["total"].items()) for o in view["onboardings"]}
+    per_onboarding = {tuple(o["charge_totals"].items()) for o in view["onboardings"]}
     assert len(per_onboarding) == 1  # the same five fees each
     (currency, amount), = per_onboarding.pop()
-    assert view["total"] == {currency: round(3 * amount, 2)}
+    assert view["totals"] == {currency: money(3 * Decimal(amount))}
 
 
 class _Null:

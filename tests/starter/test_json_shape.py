@@ -15,7 +15,7 @@ import pytest
 from starter.cli import main
 from starter.demo import summarize
 from starter.status import onboarding_view_detail
-from starter.views import VIEW_SCHEMA, money, onboarding_view, timestamp
+from starter.views import VIEW_SCHEMA, costs_view, money, onboarding_view, timestamp
 from tests.starter.unstarted import unstarted
 from workflows.contract import Step
 from workflows.kinds import Kind
@@ -68,7 +68,7 @@ async def outputs(dev_env, monkeypatch, capsys) -> dict[str, list[dict[str, Any]
     assert await asyncio.to_thread(main, ["status", ident, "--json", "--query-timeout", "0.5"]) == 0
     fallback = json.loads(capsys.readouterr().out)
     assert await asyncio.to_thread(main, ["list", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["onboardings"]
     assert ident in [row["onboarding_id"] for row in listed]
     status = full_status()
     queried = onboarding_view(workflow_id="onboarding-acme-sms", ui="http://ui", status=status,
@@ -77,7 +77,9 @@ async def outputs(dev_env, monkeypatch, capsys) -> dict[str, list[dict[str, Any]
                           {"kind": "brand", "objectId": "b-1", "amount": 4, "currency": "USD"}],
               "counts": {"number": 1, "brand": 1}, "totals": {"USD": "5.5"}}  # fmt: skip
     demo = summarize(status, ledger, "http://ui", 20.04, "onboarding-acme-sms")
-    return {"status (query)": [queried], "status (no worker)": [fallback], "list": listed, "demo summary": [demo]}
+    costed = costs_view([(queried, list(status.charges))])["onboardings"]
+    return {"status (query)": [queried], "status (no worker)": [fallback], "list": listed, "costs": costed,
+            "demo summary": [demo]}  # fmt: skip
 
 
 async def test_every_json_output_has_the_one_shape(outputs):
