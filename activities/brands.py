@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.base import ObjectRef, bird_operation, rejection_text, validated
@@ -39,6 +39,8 @@ class CreateVettingInput(BaseModel):
     workspace_id: str
     brand_id: str
     body: dict[str, Any]  # Bird's vettings create body: {"class": ..., "vettingProviderId": ...}
+    # Vettings this onboarding gave up for a new one (rejected, still billed): never matched again.
+    exclude_ids: list[str] = Field(default_factory=list)
 
 
 class VettingQuery(BaseModel):
@@ -130,7 +132,8 @@ class BrandActivities:
         body = validated(VettingCreate, req.body, "create_vetting")
         for vetting in await self._bird.list_vettings(req.workspace_id, req.brand_id):
             if (
-                vetting.status != EXPIRED
+                vetting.id not in req.exclude_ids
+                and vetting.status != EXPIRED
                 and (vetting.vetting_class or body.vetting_class) == body.vetting_class
                 and (vetting.vetting_provider_id or "") == (body.vetting_provider_id or vetting.vetting_provider_id or "")
             ):

@@ -18,10 +18,12 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities import onboarding_activities
+from activities.notify import NotifySettings, notify_activities
 from bird.client import BirdClient
 from runtime.connection import connect
 from runtime.settings import TemporalSettings, WorkerSettings
 from worker.metrics import bird_call_counter, export_step_counts, prometheus_runtime
+from workflows.notify import NotifyWorkflow
 from workflows.onboarding import OnboardingWorkflow
 
 log = logging.getLogger("worker")
@@ -35,12 +37,24 @@ def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings:
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[OnboardingWorkflow],
-        activities=onboarding_activities(bird),
+        workflows=[OnboardingWorkflow, NotifyWorkflow],
+        activities=[*onboarding_activities(bird), *notify_activities(notify_settings(settings))],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.tendlc_sticky_schedule_to_start_seconds),
+    )
+
+
+def notify_settings(settings: WorkerSettings) -> NotifySettings:
+    """What the notify activity needs of the worker's settings (the secret stays in this process)."""
+    secret = settings.tendlc_notify_secret
+    return NotifySettings(
+        url=settings.tendlc_notify_url,
+        secret=secret.get_secret_value() if secret is not None else None,
+        ui_url=settings.temporal_ui_url,
+        namespace=settings.temporal_namespace,
+        timeout_seconds=settings.tendlc_notify_timeout_seconds,
     )
 
 

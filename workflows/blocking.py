@@ -12,6 +12,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notify import NEEDS_ACTION
     from workflows.contract import Step
     from workflows.failures import cancelled_call, failure_of, join_field_errors
     from workflows.kinds import Kind, wait_for
@@ -50,11 +51,13 @@ class NeedsAction:
         recorder: Recorder,
         checkpoint_due: Callable[[], bool],
         checkpoint: Callable[[], Awaitable[None]],
+        notify: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.state = state
         self._recorder = recorder
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
+        self._notify = notify  # tells a person (workflows/notify.py)
         self.creates = CreateGate()
 
     async def call(
@@ -65,7 +68,9 @@ class NeedsAction:
         A billable call is a create: longer options, and a cancel waits for it (`CreateGate`)."""
 
         def attempt() -> Awaitable[T]:
-            return workflow.execute_activity_method(activity, arg(), **(BIRD_CREATE if billable else BIRD_CALL))
+            return workflow.execute_activity_method(
+                activity, arg(), **(BIRD_CREATE if billable else BIRD_CALL), summary=f"{step.value}: {activity.__name__}"
+            )
 
         if billable:
             return await self.guarded(step, lambda: self.creates.run(activity.__name__, attempt))
@@ -129,7 +134,12 @@ class NeedsAction:
         self._recorder.index()
 
     async def park(self) -> None:
-        """Wait in NEEDS_ACTION until a person's action clears `blocked` (workflows/actions.py)."""
+        """Wait in NEEDS_ACTION until a person's action clears `blocked` (workflows/actions.py).
+        A person is told once per stop, not again after continue-as-new."""
+        blocker = self.state.blocked
+        if blocker is not None and not blocker.notified and self._notify is not None:
+            blocker.notified = True
+            await self._notify(NEEDS_ACTION)
         while self.state.blocked is not None:
             await workflow.wait_condition(lambda: self.state.blocked is None or self._checkpoint_due())
             if self.state.blocked is not None:

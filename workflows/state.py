@@ -130,12 +130,13 @@ class Blocker(BaseModel):
     reason: str
     since: datetime
     deadline_at: datetime | None = None  # set when the wait ran out, rather than Bird refusing
+    notified: bool = False  # a person was told (TENDLC_NOTIFY_URL), once per stop
 
 
 class OperatorAction(BaseModel):
     """What a person did through an Update (workflows/actions.py), kept in the status history."""
 
-    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline
+    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline, retry
     at: datetime
     step: Step  # where the onboarding went on from
     kind: Kind | None = None
@@ -207,9 +208,10 @@ class OnboardingState(OnboardingStatus):
 
     seen_deliveries: list[str] = Field(default_factory=list)
     early_events: list[EarlyEvent] = Field(default_factory=list)
+    notifications: int = 0  # notifications started so far: numbers each one's webhook-id
 
     def status(self, history_length: int | None = None) -> OnboardingStatus:
-        data = self.model_dump(exclude={"seen_deliveries", "early_events"})
+        data = self.model_dump(exclude={"seen_deliveries", "early_events", "notifications"})
         return OnboardingStatus.model_validate({**data, "history_length": history_length})
 
     # -- steps --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -21,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import failure_of
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
+    from workflows.notify import OPERATOR_PATCH
     from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, poll_interval
     from workflows.recording import Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
@@ -61,10 +63,12 @@ class Waiter:
         settings: PollSettings,
         checkpoint_due: Callable[[], bool],
         checkpoint: Callable[[], Awaitable[None]],
+        show: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
+        self._show = show  # refreshes what the Temporal UI shows (next poll, last seen)
         self.polls_this_run = 0
 
     async def until_settled(self, watch: Watch, waiting: Waiting) -> None:
@@ -74,6 +78,7 @@ class Waiter:
                 await self._checkpoint()
             delay = poll_interval(self._settings.min_seconds, self._settings.max_seconds, waiting.polls)
             waiting.next_poll_at = workflow.now() + delay
+            self._show()
             try:
                 await workflow.wait_condition(
                     lambda: watch.settled() or self._checkpoint_due(),
@@ -114,14 +119,20 @@ class Waiter:
 
     async def _poll_round(self, watch: Watch, waiting: Waiting) -> None:
         s = self._settings
-        poll = workflow.start_activity_method(
-            watch.poll,
-            watch.arg,
-            **bird_poll(s.min_seconds, s.max_seconds, waiting.polls),
-            summary=f"poll: {watch.what}",
-        )
+        options = bird_poll(s.min_seconds, s.max_seconds, waiting.polls)
+        if workflow.patched(OPERATOR_PATCH):
+            # A round whose wait ends (its deadline came, or the step is cancelled) is cancelled on
+            # the server: no further retry is scheduled, and an attempt in flight learns it at its
+            # next heartbeat and stops. Abandoned, the round would go on calling Bird.
+            options["cancellation_type"] = ActivityCancellationType.TRY_CANCEL
+        poll = workflow.start_activity_method(watch.poll, watch.arg, **options, summary=f"poll: {watch.what}")
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
-        await workflow.wait([poll, signalled], return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await workflow.wait([poll, signalled], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            signalled.cancel()
+            poll.cancel()
+            raise
         if not signalled.done():
             signalled.cancel()
         if not poll.done():

@@ -16,11 +16,13 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowU
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from activities.notify import NotifySettings, notify_activities
 from intake.inputs import onboarding_input
 from intake.request import parse_request
 from workflows.contract import BirdEvent
 from workflows.failures import REFUSED
 from workflows.inputs import OnboardingInput, PollSettings
+from workflows.notify import NotifyWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus
 
@@ -56,7 +58,10 @@ def make_input(
 async def onboarding_worker(client: Client, activities: Sequence[Callable[..., Any]]) -> AsyncIterator[str]:
     """A worker on a fresh task queue; yields the queue's name."""
     task_queue = f"tq-{uuid.uuid4()}"
-    async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=list(activities)):
+    registered = list(activities)
+    if not any(getattr(a, "__name__", "") == "notify" for a in registered):
+        registered += notify_activities(NotifySettings())  # notifications off
+    async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow, NotifyWorkflow], activities=registered):
         yield task_queue
 
 
