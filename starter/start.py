@@ -32,6 +32,7 @@ from temporalio.service import RPCError
 from intake.inputs import onboarding_input
 from intake.preflight import check_request
 from intake.request import OnboardingRequest, RequestError, load_request
+from intake.summary import start_details, start_summary
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
@@ -125,6 +126,8 @@ async def start(
             # A completed onboarding is not started again (a second number would be bought);
             # one that failed or was terminated may be.
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            static_summary=start_summary(input),
+            static_details=start_details(input),
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(ONBOARDING_ID, input.onboarding_id),

@@ -23,7 +23,6 @@ from bird.client import BirdClient
 from runtime.connection import connect
 from runtime.settings import TemporalSettings, WorkerSettings
 from worker.metrics import bird_call_counter, export_step_counts, prometheus_runtime
-from workflows.notify import NotifyWorkflow
 from workflows.onboarding import OnboardingWorkflow
 
 log = logging.getLogger("worker")
@@ -37,7 +36,7 @@ def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings:
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[OnboardingWorkflow, NotifyWorkflow],
+        workflows=[OnboardingWorkflow],
         activities=[*onboarding_activities(bird), *notify_activities(notify_settings(settings))],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,

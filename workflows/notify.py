@@ -1,22 +1,23 @@
-"""Notifications, delivered durably without ever holding up an onboarding: each is a small child
-workflow (`NotifyWorkflow`) whose one activity POSTs it, retried for days. The onboarding only waits
-for the child to start (a round trip to Temporal, never to the receiver); the child is abandoned, so
-it outlives the onboarding's end and its continue-as-new.
+"""Notifications, delivered durably without ever holding up an onboarding's steps: each is one
+activity (activities/notify.py) started and not awaited, whose retry policy goes on for days. Only
+the end of a run waits for the notifications still in flight — continue-as-new (so that none is
+lost with the run) and the workflow's close after DONE or CANCELLED — by which time the step and
+the result are already final.
 
-Its workflow id is the message's `webhook-id`: derived from the onboarding's workflow id, a counter
-kept in the onboarding state and the event, so every retry of one message carries the same id and
-no message is started twice."""
+The message's `webhook-id` is derived from the onboarding's workflow id, a counter kept in the
+onboarding state and the event, so every retry of one message carries the same id."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify import Notification, NotifyActivities
+    from activities.notify import NotifyActivities
     from workflows.details import notification
     from workflows.state import OnboardingState
 
@@ -36,35 +37,28 @@ NOTIFY_DELIVERY = workflow.ActivityConfig(
 )
 
 
-@workflow.defn
-class NotifyWorkflow:
-    """Deliver one notification (activities/notify.py), retrying until the receiver takes it."""
-
-    @workflow.run
-    async def run(self, note: Notification) -> str:
-        return await workflow.execute_activity_method(
-            NotifyActivities.notify, note, **NOTIFY_DELIVERY, summary=f"notify: {note.type}"
-        )
-
-
 class Notifier:
-    """Starts one `NotifyWorkflow` per event an operator must hear of."""
+    """Starts one notify activity per event an operator must hear of; `settle` waits for them."""
 
     def __init__(self, state: OnboardingState) -> None:
         self.state = state
+        self._in_flight: list[asyncio.Future[Any]] = []
 
     async def send(self, kind: str) -> None:
         if not workflow.patched(OPERATOR_PATCH):
             return
         self.state.notifications += 1
         note = notification(self.state, kind, self.state.notifications, workflow.now())
-        try:
-            await workflow.start_child_workflow(
-                NotifyWorkflow.run,
-                note,
-                id=note.webhook_id,
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                static_summary=note.text[:200],
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # this very message is already on its way
+        handle = workflow.start_activity_method(
+            NotifyActivities.notify, note, **NOTIFY_DELIVERY, summary=f"notify: {kind}"
+        )
+        self._in_flight.append(handle)
+
+    async def settle(self) -> None:
+        """Wait for the notifications in flight (delivered, or given up after days)."""
+        pending, self._in_flight = self._in_flight, []
+        if pending:
+            await workflow.wait(pending)
+            for handle in pending:
+                if not handle.cancelled():
+                    handle.exception()  # an undeliverable notification does not fail the onboarding

@@ -85,6 +85,7 @@ class OnboardingWorkflow:
                     raise
                 await self._cancelled_by_temporal()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._notifier.settle()
         result = OnboardingResult.from_state(self.state)
         if self.state.step == Step.CANCELLED:
             result.still_billed = still_billed(self.state.charges)
@@ -311,5 +312,6 @@ class OnboardingWorkflow:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}))

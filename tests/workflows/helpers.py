@@ -22,7 +22,6 @@ from intake.request import parse_request
 from workflows.contract import BirdEvent
 from workflows.failures import REFUSED
 from workflows.inputs import OnboardingInput, PollSettings
-from workflows.notify import NotifyWorkflow
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus
 
@@ -61,7 +60,7 @@ async def onboarding_worker(client: Client, activities: Sequence[Callable[..., A
     registered = list(activities)
     if not any(getattr(a, "__name__", "") == "notify" for a in registered):
         registered += notify_activities(NotifySettings())  # notifications off
-    async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow, NotifyWorkflow], activities=registered):
+    async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=registered):
         yield task_queue
 
 
