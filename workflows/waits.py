@@ -11,7 +11,6 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
-from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -120,11 +119,14 @@ class Waiter:
     async def _poll_round(self, watch: Watch, waiting: Waiting) -> None:
         s = self._settings
         options = bird_poll(s.min_seconds, s.max_seconds, waiting.polls)
-        if workflow.patched(OPERATOR_PATCH):
-            # A round whose wait ends (its deadline came, or the step is cancelled) is cancelled on
-            # the server: no further retry is scheduled, and an attempt in flight learns it at its
-            # next heartbeat and stops. Abandoned, the round would go on calling Bird.
-            options["cancellation_type"] = ActivityCancellationType.TRY_CANCEL
+        if workflow.patched(OPERATOR_PATCH) and waiting.deadline_at is not None:
+            # The round ends on the server when the wait's deadline comes: no retry is scheduled
+            # after it, and an attempt in flight learns it at its next heartbeat and stops. (The
+            # round is abandoned, not cancelled, when the wait ends: without this it would go on
+            # calling Bird for up to POLLS_PER_ROUND polls after the onboarding stopped waiting.)
+            remaining = waiting.deadline_at - workflow.now()
+            if remaining > timedelta(0):
+                options["schedule_to_close_timeout"] = remaining
         poll = workflow.start_activity_method(watch.poll, watch.arg, **options, summary=f"poll: {watch.what}")
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
         try:
