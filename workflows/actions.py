@@ -500,7 +500,7 @@ class Actions:
         and the activities look before they send. If Bird refuses, the Update fails with Bird's
         words and the onboarding stays where it was."""
         try:
-            return await workflow.execute_activity_method(activity, arg, **BIRD_CREATE)
+            return await workflow.execute_activity_method(activity, arg, **BIRD_CREATE, summary=f"a person's action: {what}")
         except ActivityError as err:
             raise action_failed(f"Bird refused to {what}", err) from None
 

@@ -195,7 +195,8 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        self._recorder.record(kind, await workflow.execute_activity_method(wait.get, query, **BIRD_CALL))
+        ref = await workflow.execute_activity_method(wait.get, query, **BIRD_CALL, summary=f"look: {kind}")
+        self._recorder.record(kind, ref)
 
     async def _wait(self, kind: Kind) -> None:
         wait, objects = wait_for(kind), self.state.objects
