@@ -211,9 +211,12 @@ async def test_a_receiver_that_never_answers_leaves_the_timing_unchanged(ts_env)
     base, _ = await timeline(Receiver())
     down, running = await timeline(Receiver(hang=True))
     assert base.step == down.step == Step.DONE
-    # when each step ended, to the second (steps that wait for nothing take a few real milliseconds)
-    spans = lambda s: [(r.step, r.outcome, round((r.ended_at - s.started_at).total_seconds())) for r in s.steps]  # noqa: E731
-    assert spans(down) == spans(base) and spans(base)[-1][2] >= 3 * 3600
+    # when each step ended (to within seconds: the time-skipping server moves on while real
+    # milliseconds pass in the steps that wait for nothing); the waits take hours
+    spans = lambda s: [(r.step, r.outcome, (r.ended_at - s.started_at).total_seconds()) for r in s.steps]  # noqa: E731
+    assert [a[:2] for a in spans(down)] == [b[:2] for b in spans(base)]
+    assert all(abs(a[2] - b[2]) < 10 for a, b in zip(spans(down), spans(base))), (spans(down), spans(base))
+    assert spans(base)[-1][2] >= 3 * 3600
     assert running == WorkflowExecutionStatus.RUNNING  # only its last notification was still retrying
 
 
