@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.base import ObjectRef, Ownership, bird_operation, rejection_text, validated
@@ -42,6 +42,8 @@ class CreateVettingInput(BaseModel):
     brand_id: str
     body: dict[str, Any]  # Bird's vettings create body: {"class": ..., "vettingProviderId": ...}
     ownership: Ownership = Ownership()
+    # Vettings this onboarding gave up for a new one (rejected, still billed): never matched again.
+    exclude_ids: list[str] = Field(default_factory=list)
 
 
 class VettingQuery(BaseModel):
@@ -137,7 +139,8 @@ class BrandActivities:
         if req.ownership.must_look():
             async for vetting in self._bird.each_vetting(req.workspace_id, req.brand_id):
                 if (
-                    vetting.status != EXPIRED
+                    vetting.id not in req.exclude_ids
+                    and vetting.status != EXPIRED
                     and (vetting.vetting_class or body.vetting_class) == body.vetting_class
                     and (vetting.vetting_provider_id or "") == (body.vetting_provider_id or vetting.vetting_provider_id or "")
                     and req.ownership.may_be_ours(vetting.created_at)

@@ -142,11 +142,20 @@ class PollingSettings(_FromEnvironment):
         return PollSettings(min_seconds=self.tendlc_poll_min_seconds, max_seconds=self.tendlc_poll_max_seconds)
 
 
+class NotifySettings(_FromEnvironment):
+    """Where a person is told that an onboarding needs them, is DONE or CANCELLED (Standard
+    Webhooks); read by the worker only, so neither the URL nor the secret enters workflow history."""
+
+    tendlc_notify_url: str | None = None  # unset: no notifications
+    tendlc_notify_secret: SecretStr | None = None  # whsec_<base64 key>: signs every notification
+    tendlc_notify_timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 # -- one model per kind of process --------------------------------------------------------------
 
 
-class WorkerSettings(TemporalSettings, BirdApiSettings, PacingSettings):
-    """`tendlc worker`: Temporal, Bird's API, and the worker's own knobs."""
+class WorkerSettings(TemporalSettings, BirdApiSettings, PacingSettings, NotifySettings):
+    """`tendlc worker`: Temporal, Bird's API and its pace, notifications, and the worker's own knobs."""
 
     # Bird calls are short I/O waits; the bound keeps one worker from opening too many connections.
     tendlc_max_concurrent_activities: int = Field(default=50, ge=1)

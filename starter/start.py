@@ -33,6 +33,7 @@ from intake.files import FileProblem, read_json
 from intake.inputs import onboarding_input
 from intake.preflight import UnknownRules, accepted_rules, check_request
 from intake.request import OnboardingRequest, RequestError, UnreadableFile, load_request, parse_request
+from intake.summary import start_details, start_summary
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from workflows.contract import ONBOARDING_ID, STEP, Step, bird_task_queue_for, workflow_id_for
@@ -198,6 +199,9 @@ async def start_workflow(
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         # kept by Temporal beside the search attributes: `tendlc status` shows them when no worker answers
         memo={"warnings": [w.model_dump(mode="json") for w in input.warnings]},
+        # the Temporal UI's summary and details of the run (what it is for), beside the live current details
+        static_summary=start_summary(input),
+        static_details=start_details(input),
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(ONBOARDING_ID, input.onboarding_id),

@@ -24,6 +24,7 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities import onboarding_activities
+from activities.notify import NotifySettings, notify_activities
 from bird.client import BirdClient
 from runtime.connection import connect
 from runtime.settings import TemporalSettings, WorkerSettings
@@ -42,7 +43,7 @@ def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings:
         client,
         task_queue=task_queue,
         workflows=[OnboardingWorkflow],
-        activities=onboarding_activities(bird),
+        activities=[*onboarding_activities(bird), *notify_activities(notify_settings(settings))],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
@@ -70,6 +71,18 @@ def build_bird_worker(client: Client, bird: BirdClient, *, settings: WorkerSetti
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_task_queue_activities_per_second=bird_activities_per_second(settings),
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
+    )
+
+
+def notify_settings(settings: WorkerSettings) -> NotifySettings:
+    """What the notify activity needs of the worker's settings (the secret stays in this process)."""
+    secret = settings.tendlc_notify_secret
+    return NotifySettings(
+        url=settings.tendlc_notify_url,
+        secret=secret.get_secret_value() if secret is not None else None,
+        ui_url=settings.temporal_ui_url,
+        namespace=settings.temporal_namespace,
+        timeout_seconds=settings.tendlc_notify_timeout_seconds,
     )
 
 

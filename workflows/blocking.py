@@ -13,6 +13,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.errors import NO_NUMBER_IN_STOCK
+    from activities.notify import NEEDS_ACTION
     from workflows.contract import Step
     from workflows.failures import cancelled_call, failure_of, join_field_errors
     from workflows.kinds import Kind, wait_for
@@ -53,11 +54,13 @@ class NeedsAction:
         recorder: Recorder,
         checkpoint_due: Callable[[], bool],
         checkpoint: Callable[[], Awaitable[None]],
+        notify: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.state = state
         self._recorder = recorder
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
+        self._notify = notify  # tells a person (workflows/notify.py)
         self.creates = CreateGate()
         self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
@@ -77,7 +80,10 @@ class NeedsAction:
 
         def attempt() -> Awaitable[T]:
             return workflow.execute_activity_method(
-                activity, arg(), **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue)
+                activity,
+                arg(),
+                **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue),
+                summary=f"{step.value}: {activity.__name__}",
             )
 
         if billable:
@@ -148,7 +154,12 @@ class NeedsAction:
         self._recorder.index()
 
     async def park(self) -> None:
-        """Wait in NEEDS_ACTION until a person's action clears `blocked` (workflows/actions.py)."""
+        """Wait in NEEDS_ACTION until a person's action clears `blocked` (workflows/actions.py).
+        A person is told once per stop, not again after continue-as-new."""
+        blocker = self.state.blocked
+        if blocker is not None and not blocker.notified and self._notify is not None:
+            blocker.notified = True
+            await self._notify(NEEDS_ACTION)
         while self.state.blocked is not None:
             await workflow.wait_condition(lambda: self.state.blocked is None or self._checkpoint_due())
             if self.state.blocked is not None:

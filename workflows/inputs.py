@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contract import Step
     from workflows.kinds import Kind, default_deadline_days
     from workflows.memo import Recorded
+    from workflows.messages import StillBilled
     from workflows.state import Charge, OnboardingState, PreflightWarning
 
 # TENDLC_POLL_MIN_SECONDS and TENDLC_POLL_MAX_SECONDS when unset: a minute, then up to six hours.
@@ -129,6 +130,7 @@ class OnboardingResult(BaseModel):
     connector_id: str | None = None
     channel_id: str | None = None
     charges: list[Charge] = Field(default_factory=list)
+    still_billed: list[StillBilled] = Field(default_factory=list)  # CANCELLED: what a person may release
 
     @classmethod
     def from_state(cls, state: OnboardingState) -> "OnboardingResult":

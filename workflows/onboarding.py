@@ -17,13 +17,22 @@ with workflow.unsafe.imports_passed_through():
     from activities.campaigns import CampaignActivities, CreateCampaignInput
     from activities.connectors import ConnectorActivities, InstallConnectorInput
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
-    from workflows.actions import Actions
+    from activities.notify import CANCELLED, DONE
+    from workflows.actions import Actions, mark_cancelled, still_billed
     from workflows.blocking import NeedsAction
     from workflows.contract import BirdEvent, Step
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.kinds import Kind
     from workflows.memo import Recorded
-    from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
+    from workflows.messages import (
+        ActionResult,
+        CancelOnboarding,
+        ExtendDeadline,
+        ResubmitBrand,
+        ResubmitCampaign,
+        RetryStep,
+    )
+    from workflows.notify import OPERATOR_PATCH, Notifier
     from workflows.recording import Recorder
     from workflows.state import OnboardingState, OnboardingStatus
     from workflows.waits import GETS_WIN_PATCH, Verdicts, Waiter
@@ -60,12 +69,15 @@ class OnboardingWorkflow:
             warnings=list(input.warnings),
         )
         self._record = Recorder(self.state)
-        self._needs_action = NeedsAction(self.state, self._record, self._checkpoint_due, self._continue_as_new)
-        self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new)
+        self._notifier = Notifier(self.state)
+        self._needs_action = NeedsAction(
+            self.state, self._record, self._checkpoint_due, self._continue_as_new, self._notifier.send
+        )
+        self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new, self._record.show)
         # Bird activities go to their own task queue when the input names one (workflows/options.py)
         self._needs_action.bird_task_queue = self._waiter.bird_task_queue = input.bird_task_queue
         self._verdicts = Verdicts(self.state, input, self._record, self._needs_action, self._waiter)
-        self._actions = Actions(self.state, input, self._record, self._needs_action)
+        self._actions = Actions(self.state, input, self._record, self._needs_action, self._notifier)
         self._fleet = False  # FLEET_PATCH, decided as the steps begin
         self._remembered: Recorded | None = None  # what the memo holds now
 
@@ -78,9 +90,25 @@ class OnboardingWorkflow:
             await self._actions.steps
         except asyncio.CancelledError:
             if self._actions.cancelling is None:
-                raise  # Temporal's own cancellation of the workflow, not a person's `cancel`
+                # Temporal's own cancellation (the UI's button, `temporal workflow cancel`): ended
+                # as a person's `cancel` ends it, so nothing billed goes unreported.
+                if not workflow.patched(OPERATOR_PATCH):
+                    raise
+                await self._cancelled_by_temporal()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return OnboardingResult.from_state(self.state)
+        await self._notifier.settle()
+        result = OnboardingResult.from_state(self.state)
+        if self.state.step == Step.CANCELLED:
+            result.still_billed = still_billed(self.state.charges)
+        return result
+
+    async def _cancelled_by_temporal(self) -> None:
+        reason = "cancelled in Temporal (workflow cancellation request)"
+        self._actions.cancelling = reason
+        self._needs_action.creates.closed = True
+        mark_cancelled(self.state, reason, workflow.now())
+        self._record.index()
+        await self._notifier.send(CANCELLED)
 
     async def _onboard(self) -> None:
         self._gets_win()
@@ -107,8 +135,10 @@ class OnboardingWorkflow:
             await self._verdicts.await_verdict(Kind.CAMPAIGN)
         await self._install_connector()
         await self._verdicts.await_verdict(Kind.CONNECTOR)  # carriers linked the number: ready
+        self._record.ready()
         self._record.enter(Step.DONE)
         self._record.finish(Step.DONE)
+        await self._notifier.send(DONE)
 
     # -- what the outside world sees ------------------------------------------------------------
 
@@ -182,6 +212,17 @@ class OnboardingWorkflow:
     @extend_deadline.validator
     def _extend_deadline_fits(self, req: ExtendDeadline) -> None:
         self._actions.validate_extend_deadline(req)
+
+    @workflow.update
+    async def retry(self, req: RetryStep) -> ActionResult:
+        """Try the step that stopped in NEEDS_ACTION again, with optional corrections: another
+        number prefix, a new vetting (`confirm_new_fee`) or corrected fields, corrected connector
+        fields; a create Bird refused is simply sent again."""
+        return await self._actions.retry(req)
+
+    @retry.validator
+    def _retry_fits(self, req: RetryStep) -> None:
+        self._actions.validate_retry(req)
 
     # -- the steps --------------------------------------------------------------------------------
 
@@ -371,6 +412,7 @@ class OnboardingWorkflow:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
         memo = self._remembered.memo() if self._remembered is not None and not self._remembered.empty() else None
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)

@@ -11,9 +11,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.base import ObjectRef
     from activities.connectors import ConnectorRef
     from bird.events import parse_time
-    from bird.statuses import CHECK_OK
+    from bird.statuses import CHANNEL_ACTIVE, CHECK_OK
     from workflows import metrics
     from workflows.contract import ONBOARDING_ID, STEP, Step
+    from workflows.details import current_details
     from workflows.kinds import KINDS, Kind
     from workflows.state import OnboardingState
 
@@ -74,6 +75,15 @@ class Recorder:
         self.last_polled(ref.status)
         self.learned_ids()
 
+    def ready(self) -> None:
+        """At DONE, the connector shows the readiness that made it DONE, not a warning a poll saw
+        before the channel's event said it was active."""
+        o = self.state.objects
+        if o.connector.status == CHECK_OK:
+            o.connector.reason = None
+        elif o.channel.status == CHANNEL_ACTIVE:
+            o.connector.status, o.connector.reason = CHANNEL_ACTIVE, f"ready: channel {o.channel.id} is {CHANNEL_ACTIVE}"
+
     def last_polled(self, status: str | None) -> None:
         if self.state.waiting is not None:
             self.state.waiting.last_polled_status = status
@@ -110,3 +120,8 @@ class Recorder:
         if changed:
             workflow.upsert_search_attributes([key.value_set(value) for key, value in changed])
             self._indexed.update({key.name: value for key, value in changed})
+        self.show()
+
+    def show(self) -> None:
+        """Keep the Temporal UI's "Current Details" true (not a command: nothing to replay)."""
+        workflow.set_current_details(current_details(self.state))

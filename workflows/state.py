@@ -147,12 +147,13 @@ class Blocker(BaseModel):
     since: datetime
     deadline_at: datetime | None = None  # set when the wait ran out, rather than Bird refusing
     field: str | None = None  # the request field a person changes to go on (e.g. number.prefix)
+    notified: bool = False  # a person was told (TENDLC_NOTIFY_URL), once per stop
 
 
 class OperatorAction(BaseModel):
     """What a person did through an Update (workflows/actions.py), kept in the status history."""
 
-    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline
+    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline, retry
     at: datetime
     step: Step  # where the onboarding went on from
     kind: Kind | None = None
@@ -239,9 +240,12 @@ class OnboardingState(OnboardingStatus):
     scheduled: dict[str, datetime] = Field(default_factory=dict)
     # Stock items found sold when this onboarding tried to buy them: never chosen again.
     sold_stock_items: list[str] = Field(default_factory=list)
+    notifications: int = 0  # notifications started so far: numbers each one's webhook-id
 
     def status(self, history_length: int | None = None) -> OnboardingStatus:
-        data = self.model_dump(exclude={"seen_deliveries", "early_events", "gets_win", "scheduled", "sold_stock_items"})
+        data = self.model_dump(
+            exclude={"seen_deliveries", "early_events", "gets_win", "scheduled", "sold_stock_items", "notifications"}
+        )
         return OnboardingStatus.model_validate({**data, "history_length": history_length})
 
     # -- steps --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import failure_of
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
+    from workflows.notify import OPERATOR_PATCH
     from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
     from workflows.recording import Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
@@ -66,10 +67,12 @@ class Waiter:
         settings: PollSettings,
         checkpoint_due: Callable[[], bool],
         checkpoint: Callable[[], Awaitable[None]],
+        show: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
+        self._show = show  # refreshes what the Temporal UI shows (next poll, last seen)
         self.polls_this_run = 0
         self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
@@ -80,6 +83,7 @@ class Waiter:
                 await self._checkpoint()
             delay = poll_interval(self._settings.min_seconds, self._settings.max_seconds, waiting.polls)
             waiting.next_poll_at = workflow.now() + delay
+            self._show()
             try:
                 await workflow.wait_condition(
                     lambda: watch.settled() or self._checkpoint_due(),
@@ -120,14 +124,25 @@ class Waiter:
 
     async def _poll_round(self, watch: Watch, waiting: Waiting) -> None:
         s = self._settings
+        options = bird_poll(s.min_seconds, s.max_seconds, waiting.polls)
+        if workflow.patched(OPERATOR_PATCH) and waiting.deadline_at is not None:
+            # The round ends on the server when the wait's deadline comes: no retry is scheduled
+            # after it, and an attempt in flight learns it at its next heartbeat and stops. (The
+            # round is abandoned, not cancelled, when the wait ends: without this it would go on
+            # calling Bird for up to POLLS_PER_ROUND polls after the onboarding stopped waiting.)
+            remaining = waiting.deadline_at - workflow.now()
+            if remaining > timedelta(0):
+                options["schedule_to_close_timeout"] = remaining
         poll = workflow.start_activity_method(
-            watch.poll,
-            watch.arg,
-            **on_bird_queue(bird_poll(s.min_seconds, s.max_seconds, waiting.polls), self.bird_task_queue),
-            summary=f"poll: {watch.what}",
+            watch.poll, watch.arg, **on_bird_queue(options, self.bird_task_queue), summary=f"poll: {watch.what}"
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
-        await workflow.wait([poll, signalled], return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await workflow.wait([poll, signalled], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            signalled.cancel()
+            poll.cancel()
+            raise
         if not signalled.done():
             signalled.cancel()
         if not poll.done():
@@ -198,9 +213,10 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        self._recorder.record(kind, await workflow.execute_activity_method(
-            wait.get, query, **on_bird_queue(BIRD_CALL, self._input.bird_task_queue)
-        ))
+        ref = await workflow.execute_activity_method(
+            wait.get, query, **on_bird_queue(BIRD_CALL, self._input.bird_task_queue), summary=f"look: {kind}"
+        )
+        self._recorder.record(kind, ref)
 
     async def _wait(self, kind: Kind) -> None:
         wait, objects = wait_for(kind), self.state.objects

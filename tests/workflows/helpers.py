@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowU
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from activities.notify import NotifySettings, notify_activities
 from intake.inputs import onboarding_input
 from intake.request import parse_request
 from workflows.contract import BirdEvent, bird_task_queue_for
@@ -57,8 +58,11 @@ async def onboarding_worker(client: Client, activities: Sequence[Callable[..., A
     """A worker on a fresh task queue, and one on its Bird queue as `tendlc worker` runs (where
     `tendlc start` sends the Bird activities); yields the queue's name."""
     task_queue = f"tq-{uuid.uuid4()}"
+    registered = list(activities)
+    if not any(getattr(a, "__name__", "") == "notify" for a in registered):
+        registered += notify_activities(NotifySettings())  # notifications off
     async with (
-        Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=list(activities)),
+        Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=registered),
         Worker(client, task_queue=bird_task_queue_for(task_queue), activities=list(activities)),
     ):
         yield task_queue
