@@ -7,6 +7,8 @@ import uuid
 
 from temporalio.worker import Worker
 
+from activities.notify import NotifySettings, notify_activities
+
 from tests.workflows.helpers import make_input, record_history, start
 from tests.workflows.test_onboarding_flow import FULL_FLOW, approving
 from workflows.contract import Step, bird_task_queue_for
@@ -18,9 +20,15 @@ async def test_bird_activities_run_on_the_bird_queue_only(ts_env):
     task_queue = f"tq-{uuid.uuid4()}"
     input = make_input()
     input.bird_task_queue = bird_task_queue_for(task_queue)
-    # The workflow's queue has no activities at all: the onboarding can only finish if every Bird
-    # call went to the Bird queue, whose worker is rate limited as `tendlc worker` runs it.
-    workflows = Worker(ts_env.client, task_queue=task_queue, workflows=[OnboardingWorkflow])
+    # The workflow's queue has no Bird activity at all (only notifications, which are not Bird
+    # calls): the onboarding can only finish if every Bird call went to the Bird queue, whose worker
+    # is rate limited as `tendlc worker` runs it.
+    workflows = Worker(
+        ts_env.client,
+        task_queue=task_queue,
+        workflows=[OnboardingWorkflow],
+        activities=notify_activities(NotifySettings()),  # notifications off
+    )
     activities = Worker(
         ts_env.client,
         task_queue=input.bird_task_queue,
@@ -38,6 +46,7 @@ async def test_bird_activities_run_on_the_bird_queue_only(ts_env):
         e.activity_task_scheduled_event_attributes.task_queue.name
         for e in history.events
         if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name != "notify"
     }
     assert queues == {input.bird_task_queue}
     assert [r.step for r in final.steps] == FULL_FLOW
