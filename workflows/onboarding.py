@@ -69,6 +69,7 @@ class OnboardingWorkflow:
             if self._actions.cancelling is None:
                 raise  # Temporal's own cancellation of the workflow, not a person's `cancel`
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._record.settle()
         return OnboardingResult.from_state(self.state)
 
     async def _onboard(self) -> None:
@@ -272,4 +273,5 @@ class OnboardingWorkflow:
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self.state.run += 1
+        self._record.settle()
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}))

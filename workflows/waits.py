@@ -21,8 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import failure_of
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, poll_interval
-    from workflows.recording import Recorder
+    from workflows.options import BIRD_CALL, BIRD_GET, POLLS_PER_ROUND, bird_poll, poll_interval
+    from workflows.recording import BATCHED_UPSERTS_PATCH, Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
 
 # Webhook first: the `bird_event` signal records what it says and the waiting condition wakes.
@@ -182,7 +182,8 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        self._recorder.record(kind, await workflow.execute_activity_method(wait.get, query, **BIRD_CALL))
+        options = BIRD_GET if workflow.patched(BATCHED_UPSERTS_PATCH) else BIRD_CALL
+        self._recorder.record(kind, await workflow.execute_activity_method(wait.get, query, **options))
 
     async def _wait(self, kind: Kind) -> None:
         wait, objects = wait_for(kind), self.state.objects
