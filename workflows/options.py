@@ -32,7 +32,7 @@ BIRD_CALL = workflow.ActivityConfig(
 
 # One look at an object (a GET, two for the connector): over in well under a second, so no
 # heartbeat timeout; a dead worker is noticed by the start-to-close timeout (since the
-# "perf-batched-upserts" patch, workflows/recording.py; BIRD_CALL before it).
+# "perf-fewer-commands" patch, workflows/recording.py; BIRD_CALL before it).
 BIRD_GET = workflow.ActivityConfig(
     start_to_close_timeout=timedelta(seconds=30),
     retry_policy=_TRANSIENT,

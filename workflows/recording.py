@@ -18,10 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.kinds import KINDS, Kind
     from workflows.state import OnboardingState
 
-# Since this patch every search attribute that changes while the workflow runs up to its next await
-# goes out in one upsert (one command, one history event) instead of one upsert per change: the
-# task that records a new id usually also enters the next step.
-BATCHED_UPSERTS_PATCH = "perf-batched-upserts"
+# Since this patch a workflow task issues fewer commands (so fewer history events and server
+# calls): every search attribute that changes while the workflow runs up to its next await goes out
+# in one upsert instead of one upsert per change (the task that records a new id usually also
+# enters the next step); a look at an object runs without a heartbeat timeout (workflows/options.py);
+# a wait runs one timer at a time, its deadline bounding the gap and the poll round rather than
+# running beside them (workflows/waits.py).
+FEWER_COMMANDS_PATCH = "perf-fewer-commands"
 
 
 class Recorder:
@@ -31,6 +34,7 @@ class Recorder:
         self.state = state
         self._indexed: dict[str, str] = {}
         self._flush_scheduled = False
+        self._seeded = False
 
     # -- objects ----------------------------------------------------------------------------------
 
@@ -107,9 +111,17 @@ class Recorder:
         Patched: the upsert is deferred to run once the code that is running now reaches its next
         await (the workflow's event loop runs every ready callback before the task completes), so
         that all changes made in between share one upsert."""
-        if not workflow.patched(BATCHED_UPSERTS_PATCH):
+        if not workflow.patched(FEWER_COMMANDS_PATCH):
             self.flush()
-        elif not self._flush_scheduled:
+            return
+        if not self._seeded:
+            # What the workflow already carries (set at start by `tendlc start`, or carried over by
+            # continue-as-new) needs no upsert of its own.
+            self._seeded = True
+            for pair in workflow.info().typed_search_attributes:
+                if isinstance(pair.value, str):
+                    self._indexed.setdefault(pair.key.name, pair.value)
+        if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self.flush)
 
