@@ -164,7 +164,7 @@ class RelaySettings(TemporalSettings, WebhookSettings):
     # for how long: an onboarding that takes up an already routed object (a shared brand) gets its
     # events from the relay once the route ages out, and by polling until then.
     relay_route_cache_size: int = 10_000
-    relay_route_cache_seconds: float = 60.0
+    relay_route_cache_seconds: float = 600.0
 
     def check(self) -> None:
         """Raise `RelayConfigError` naming every setting that stops the relay from verifying."""
