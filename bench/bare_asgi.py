@@ -1,5 +1,6 @@
 """`python -m bench.bare_asgi --port N [--signal]`: the relay's floors, served exactly as `tendlc
-relay` serves the relay (uvicorn, one process, the same log level, no access log).
+relay` serves the relay (uvicorn, one process, the same log level, no access log, the same
+limits: relay/server.py with the default settings).
 
 - without `--signal`: an ASGI handler that reads the delivery and answers 200;
 - with `--signal`: what any relay that answers only once Temporal has accepted the signal must do:
@@ -66,14 +67,19 @@ class LookupAndSignal:
 def main() -> None:
     import uvicorn
 
+    from relay.server import server_config
+    from runtime.settings import RelaySettings
+
     parser = argparse.ArgumentParser(prog="python -m bench.bare_asgi")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--signal", action="store_true", help="the lookup+signal floor")
     args = parser.parse_args()
-    # relay/cli.py: uvicorn.run(app, host=..., port=..., log_level=..., access_log=False)
-    uvicorn.run(LookupAndSignal() if args.signal else app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    # as relay/cli.py serves the relay
+    handler = LookupAndSignal() if args.signal else app
+    config = server_config(handler, RelaySettings(_env_file=None), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ from sandbox.routes import brands, campaigns, connectors, numbers, webhook_subsc
 from sandbox.validation import FieldError
 
 
+def _field_path(loc: tuple[object, ...]) -> tuple[object, ...]:
+    # FastAPI puts where the field came from first (`body`, `path`, `query`): the name is the rest.
+    return loc[1:] if loc and loc[0] in ("body", "path", "query", "header") else loc
+
+
 def create_app(
     config: SandboxConfig | None = None, *, delivery_transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
@@ -50,7 +55,7 @@ def create_app(
         # Control-plane bodies are pydantic models: answer in the same shape as Bird's 422s.
         errors = [
             FieldError(
-                ".".join(str(p) for p in err["loc"] if p != "body") or "(body)",
+                ".".join(str(p) for p in _field_path(err["loc"])) or "(body)",
                 err["msg"].removeprefix("Value error, "),
             )
             for err in exc.errors()

@@ -44,6 +44,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="POST webhooks to URL instead of the subscription's public URL (signatures still cover "
         "the subscription URL); without SUBSCRIPTION_URL= for every subscription. Repeatable.",
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        metavar="N",
+        help="Bird's organization-wide quota: at most N API requests a second (bursts of N), beyond it 429 "
+        "with Retry-After; /_sandbox is not limited (default: unlimited)",
+    )
+    parser.add_argument(
+        "--stock",
+        action="append",
+        default=[],
+        metavar="AREA_CODE=COUNT",
+        help="stock COUNT numbers (up to 9999) under AREA_CODE, e.g. 415=1200 for a fleet buying under one "
+        "prefix. Repeatable.",
+    )
     parser.add_argument("--config", type=Path, metavar="FILE", help="a JSON file of SandboxConfig fields")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
@@ -72,6 +87,16 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
         changes["delays"] = config.delays.model_copy(
             update={name: args.delay for name in ("brand", "vetting", "campaign", "channel", "connector")}
         )
+    if args.rate_limit is not None:
+        changes["rate_limit"] = {"per_second": args.rate_limit}
+    if args.stock:
+        counts = dict(config.stock_per_area_code)
+        for item in args.stock:
+            area_code, sep, count = item.partition("=")
+            if not sep or not count.strip().isdigit():
+                raise ValueError(f"--stock {item!r}: expected AREA_CODE=COUNT, e.g. 415=1200")
+            counts[area_code.strip()] = int(count)
+        changes["stock_per_area_code"] = counts
     if args.deliver_to:
         routes = dict(config.deliver_to)
         for item in args.deliver_to:
@@ -104,6 +129,8 @@ def _banner(config: SandboxConfig, host: str, port: int) -> str:
         f"  state file       {config.state_file or '(none: state is lost on exit)'}",
         f"  control plane    http://{host}:{port}/_sandbox/  (see README, 'Sandbox')",
     ]
+    if config.rate_limit:
+        lines.append(f"  rate limit       {config.rate_limit.per_second:g} requests/s (bursts of {config.rate_limit.burst})")
     for public, local in config.deliver_to.items():
         lines.append(f"  deliver          {public} -> {local}")
     return "\n".join(lines)

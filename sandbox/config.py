@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr
 
 from bird.client import DEFAULT_READINESS_PATH
 from sandbox.faults import Faults
+from sandbox.ratelimit import RateLimit
 from sandbox.scenario import Scenario
 from sandbox.wire import CamelModel
 
@@ -24,6 +25,9 @@ DEFAULT_RESELLER_ID = "5a4d0b1e-0000-4000-8000-000000000003"
 DEFAULT_ACCESS_KEY = "sandbox-access-key"
 
 Seconds = Annotated[float, Field(ge=0)]
+AreaCode = Annotated[str, Field(pattern=r"^[2-9]\d\d$")]
+# The sandbox's numbers are +1 <area code> 555 <4 digits>: at most 10,000 per area code (see sandbox/stock.py).
+StockCount = Annotated[int, Field(ge=0, le=9999)]
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 
 
@@ -77,10 +81,15 @@ class SandboxConfig(CamelModel):
     fees: Fees = Field(default_factory=Fees)
     webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy)
     # US area codes stocked, and how many numbers of each
-    area_codes: list[Annotated[str, Field(pattern=r"^[2-9]\d\d$")]] = Field(
+    area_codes: list[AreaCode] = Field(
         default_factory=lambda: ["415", "628", "212", "646", "512", "206", "305", "312"]
     )
-    numbers_per_area_code: Annotated[int, Field(ge=0, le=100)] = 5
+    numbers_per_area_code: StockCount = 5
+    # area code -> its own count (stocked even when not in `area_codes`): a fleet buying under one
+    # prefix needs more than the demo's few
+    stock_per_area_code: dict[AreaCode, StockCount] = Field(default_factory=dict)
+    # Bird's organization-wide limit on API requests (None: unlimited); see sandbox/ratelimit.py
+    rate_limit: RateLimit | None = None
     readiness_path: str = DEFAULT_READINESS_PATH
     # subscription URL (or "*") -> where to POST instead, as a tunnel would; signatures still
     # use the subscription URL

@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import Field
 
 from sandbox import ledger
+from sandbox.bodies import JsonRoute
 from sandbox.errors import rule
 from sandbox.faults import Faults
+from sandbox.ratelimit import RateLimit
 from sandbox.routing import sandbox_of
 from sandbox.scenario import KINDS, STATUS_FOR, Kind, Override, Reason, Review, Scenario
+from sandbox.stock import matches
 from sandbox.wire import CamelModel
-
 
 
 async def _running(request: Request) -> None:
@@ -22,7 +25,9 @@ async def _running(request: Request) -> None:
     sandbox_of(request).ensure_running()
 
 
-router = APIRouter(prefix="/_sandbox", tags=["sandbox control"], dependencies=[Depends(_running)])
+router = APIRouter(
+    prefix="/_sandbox", tags=["sandbox control"], dependencies=[Depends(_running)], route_class=JsonRoute
+)
 
 
 class Decision(CamelModel):
@@ -50,6 +55,72 @@ async def requests_received(request: Request) -> dict[str, Any]:
     """Requests received per operation since the start or the last reset (faulted ones included)."""
     counts = sandbox_of(request).requests
     return {"requests": dict(sorted(counts.items())), "total": sum(counts.values())}
+
+
+@router.get("/stats")
+async def stats(request: Request) -> dict[str, Any]:
+    """API calls received per operation (refused ones included) and, of those, the ones answered
+    429 for the organization's rate limit; since the start or the last reset."""
+    sandbox = sandbox_of(request)
+    limit = sandbox.state.rate_limit
+    return {
+        "requests": dict(sorted(sandbox.requests.items())),
+        "total": sum(sandbox.requests.values()),
+        "rateLimited": dict(sorted(sandbox.rate_limited.items())),
+        "rateLimitedTotal": sum(sandbox.rate_limited.values()),
+        "rateLimit": limit.model_dump(mode="json") if limit else None,
+    }
+
+
+@router.get("/rate-limit")
+async def get_rate_limit(request: Request) -> dict[str, Any] | None:
+    limit = sandbox_of(request).state.rate_limit
+    return limit.model_dump(mode="json") if limit else None
+
+
+@router.put("/rate-limit")
+async def put_rate_limit(request: Request, limit: RateLimit) -> dict[str, Any]:
+    """Limit the organization's API requests to `perSecond` (bursts of `burst`); a full bucket to start."""
+    sandbox_of(request).set_rate_limit(limit)
+    return limit.model_dump(mode="json")
+
+
+@router.delete("/rate-limit")
+async def clear_rate_limit(request: Request) -> None:
+    sandbox_of(request).set_rate_limit(None)
+
+
+class Sale(CamelModel):
+    """Stock bought by another customer of Bird: the listed items, and/or the first `count` items
+    (in number order) under `prefix` (area-code digits or an E.164 prefix, as the list filter)."""
+
+    number_stock_item_ids: list[str] = Field(default_factory=list)
+    prefix: Annotated[str, Field(pattern=r"^\+?[0-9]{1,15}$")] | None = None
+    count: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    buyer: Annotated[str, Field(min_length=1, max_length=200)] = "another customer"
+
+
+@router.post("/stock/sell")
+async def sell_stock(request: Request, sale: Sale) -> dict[str, Any]:
+    """Take stock away as another buyer would between a client's list and its buy: a buy naming
+    a sold item is then Bird's 422."""
+    sandbox = sandbox_of(request)
+    stock_items = sandbox.state.stock
+    unknown = [item_id for item_id in sale.number_stock_item_ids if item_id not in stock_items]
+    if unknown:
+        raise rule("numberStockItemIds", f"not in stock: {', '.join(unknown)}")
+    if (sale.prefix is None) != (sale.count is None):
+        raise rule("count" if sale.count is None else "prefix", "prefix and count go together")
+    chosen = list(dict.fromkeys(sale.number_stock_item_ids))
+    if sale.prefix is not None and sale.count is not None:
+        query = {"prefix": sale.prefix}
+        under = sorted((i for i in stock_items.values() if matches(i, query)), key=lambda i: i["numberString"])
+        chosen += [i["id"] for i in under if i["id"] not in chosen][: sale.count]
+    for item_id in chosen:
+        del stock_items[item_id]
+        sandbox.state.sold[item_id] = sale.buyer
+    sandbox.save()
+    return {"sold": chosen, "stockLeft": len(stock_items)}
 
 
 @router.get("/scenario")

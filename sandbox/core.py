@@ -22,6 +22,7 @@ from sandbox.errors import not_found
 from sandbox.events import Envelope
 from sandbox.faults import Faults, FaultInjector
 from sandbox.lifecycle import Lifecycle
+from sandbox.ratelimit import RateLimit, TokenBucket
 from sandbox.scenario import Kind
 from sandbox.state import ChargeKind, State, StateFile, Wire
 from sandbox.stock import initial_stock
@@ -48,6 +49,7 @@ def initial_state(config: SandboxConfig) -> State:
         scenario=config.scenario.model_copy(deep=True),
         faults=config.faults.model_copy(deep=True),
         delivery_routes=dict(config.deliver_to),
+        rate_limit=config.rate_limit.model_copy() if config.rate_limit else None,
     )
 
 
@@ -65,6 +67,9 @@ class Sandbox:
         # Requests received per operation (`BirdClient`'s names), for measuring how many calls a
         # flow makes. A measurement, not Bird's state: not persisted, zeroed by `reset()`.
         self.requests: Counter[str] = Counter()
+        # Of those, the ones refused for the organization's rate limit (answered 429, not processed).
+        self.rate_limited: Counter[str] = Counter()
+        self.limiter = TokenBucket(self.state.rate_limit)
         self.save()
 
     # -- persistence -----------------------------------------------------------------------
@@ -78,8 +83,16 @@ class Sandbox:
         self.webhooks.cancel_all()
         self.state = initial_state(self.config)
         self.requests.clear()
+        self.rate_limited.clear()
+        self.limiter = TokenBucket(self.state.rate_limit, clock=self.limiter.clock)
         self.faults = FaultInjector(self.state.faults, self.config.seed)
         self.lifecycle.wake()
+        self.save()
+
+    def set_rate_limit(self, limit: RateLimit | None) -> None:
+        """A new limit starts with a full bucket."""
+        self.state.rate_limit = limit
+        self.limiter = TokenBucket(limit, clock=self.limiter.clock)
         self.save()
 
     def set_faults(self, faults: Faults) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +17,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
+from sandbox import ratelimit
+from sandbox.bodies import parse_json
 from sandbox.core import Sandbox
 from sandbox.errors import ApiError, invalid, unauthorized
 from sandbox.validation import FieldError, check_body, parse_query
@@ -81,6 +82,16 @@ class BirdRoute(APIRoute):
             sandbox.requests[operation] += 1  # every request, faulted or refused ones too
             if not _authorized(request, sandbox):
                 return unauthorized().response()
+            wait = sandbox.limiter.take()
+            if wait is not None:
+                # Bird's organization-wide quota: refused before anything else, faults included.
+                sandbox.rate_limited[operation] += 1
+                return ApiError(
+                    429, "TooManyRequests",
+                    f"Organization rate limit of {sandbox.limiter.limit.per_second:g} requests/second exceeded; "
+                    "the request was not processed",
+                    headers={"Retry-After": ratelimit.retry_after(wait)},
+                ).response()  # fmt: skip
             fault = sandbox.faults.next_for(operation)
             if fault != "ok":
                 sandbox.save()  # a fault sequence is state too: a restart does not replay it
@@ -113,12 +124,9 @@ class BirdRoute(APIRoute):
 
 
 async def read_body(request: Request, operation: str) -> Any:
-    """The JSON body, valid against the operation's schema in Bird's OpenAPI (else 400/422)."""
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        raise ApiError(400, "InvalidJSON", "The request body is not valid JSON") from None
+    """The JSON body, valid against the operation's schema in Bird's OpenAPI (else 4xx: see
+    `sandbox.bodies` for what is refused before the schema, 422 for the schema)."""
+    body = parse_json(await request.body(), request.headers.get("content-type"))
     if body is None:
         raise invalid([FieldError("(body)", "a JSON body is required")])
     errors = check_body(operation, body)
@@ -148,6 +156,30 @@ def _offset(token: str) -> int:
         return int(number)
     except ValueError:
         raise invalid([FieldError("pageToken", "is not a token this list handed out")], "query") from None
+
+
+def _after(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except ValueError:
+        text = ""
+    kind, _, key = text.partition(":")
+    if kind != "after" or not key:
+        raise invalid([FieldError("pageToken", "is not a token this list handed out")], "query")
+    return key
+
+
+def page_after(items: list[Any], query: dict[str, Any], key: str) -> dict[str, Any]:
+    """One page of `items` (sorted by `key`, unique) whose token names the last key returned, so
+    items removed between two pages shift nothing."""
+    limit = query.get("limit", DEFAULT_PAGE_SIZE)
+    if query.get("pageToken"):
+        last = _after(query["pageToken"])
+        items = [item for item in items if item[key] > last]
+    body: dict[str, Any] = {"results": items[:limit]}
+    if len(items) > limit:
+        body["nextPageToken"] = base64.urlsafe_b64encode(f"after:{items[limit - 1][key]}".encode()).decode().rstrip("=")
+    return body
 
 
 def page(items: list[Any], query: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from sandbox.faults import Faults
+from sandbox.ratelimit import RateLimit
 from sandbox.scenario import Kind, Review, Scenario
 from sandbox.wire import CamelModel
 
@@ -95,6 +96,10 @@ class State(CamelModel):
     scenario: Scenario = Field(default_factory=Scenario)
     faults: Faults = Field(default_factory=Faults)
     delivery_routes: dict[str, str] = Field(default_factory=dict)
+    rate_limit: RateLimit | None = None
+    # stock item id -> who bought it ("workspace <id>", or "another customer" set by the control
+    # plane): a buy naming it is refused as sold, not as unknown
+    sold: dict[str, str] = Field(default_factory=dict)
 
     def objects(self, kind: Kind) -> dict[str, Wire]:
         by_kind = {

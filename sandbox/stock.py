@@ -1,12 +1,17 @@
 """The organization's stock of US local numbers, and the workspace numbers bought from it.
 
-Numbers are in the 555-0100..0199 range that North American numbering reserves for fiction, so a
-sandbox number can never be a real subscriber's. Stock item ids derive from the number, so they
-are the same after every reset.
+Every number is +1 <area code> 555 <4 digits>. The first 100 of an area code are 555-0100..0199,
+the range North American numbering reserves for fiction; a larger stock (a fleet buying under one
+prefix) goes on through the rest of the 555 exchange, which is not given to subscribers either
+(555 lines are reserved for directory and information services), skipping 555-1212, directory
+assistance, the one 555 number people know: up to 9,999 numbers per area code, all obviously fake.
+The sandbox never dials or texts any of them. Stock item ids derive from the number, so they are
+the same after every reset.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -14,6 +19,8 @@ from typing import Any
 from sandbox.config import SandboxConfig
 from sandbox.state import Wire
 
+# The list filter `prefix`: area-code digits or an E.164 prefix, at most E.164's 15 digits
+PREFIX = re.compile(r"\+?[0-9]{1,15}")
 _STOCK_NAMESPACE = uuid.UUID("5a4d0b1e-5706-4000-8000-000000000000")
 _BOTH = {"inbound": True, "outbound": True}
 _FEATURES = {
@@ -32,12 +39,23 @@ def money(amount: Decimal, currency: str) -> dict[str, Any]:
     return {"currencyCode": currency, "amount": int(amount * 100), "exponent": -2}
 
 
+def line_numbers(count: int) -> list[str]:
+    """The first `count` 4-digit line numbers after 555: 0100-0199, then 0200-9999, then 0000-0099."""
+    order = [*range(100, 200), *range(200, 10_000), *range(0, 100)]
+    return [f"{n:04d}" for n in order if n != 1212][:count]
+
+
+def stock_counts(config: SandboxConfig) -> dict[str, int]:
+    """Area code -> how many numbers it is stocked with."""
+    return {**{code: config.numbers_per_area_code for code in config.area_codes}, **config.stock_per_area_code}
+
+
 def initial_stock(config: SandboxConfig) -> dict[str, Wire]:
     items: dict[str, Wire] = {}
     price = money(config.fees.number_monthly, config.fees.currency)
-    for area_code in config.area_codes:
-        for i in range(config.numbers_per_area_code):
-            number = f"+1{area_code}5550{100 + i:03d}"
+    for area_code, count in stock_counts(config).items():
+        for line in line_numbers(count):
+            number = f"+1{area_code}555{line}"
             item_id = str(uuid.uuid5(_STOCK_NAMESPACE, number))
             items[item_id] = {
                 "id": item_id,

@@ -97,9 +97,18 @@ def _document(spec: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return {"$schema": SCHEMA_DIALECT, "$defs": defs, **to_json_schema(root)}
 
 
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("iso3166-1")
+def _country_code(value: object) -> bool:
+    # `NumbersCountryCode`: "The country code in ISO 3166-1 alpha-2 format" (`US`, `CA`).
+    return not isinstance(value, str) or (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper())
+
+
 def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return Draft202012Validator(schema, format_checker=FORMATS)
 
 
 @cache
@@ -161,12 +170,19 @@ def parse_query(operation: str, multi: dict[str, list[str]]) -> tuple[dict[str, 
         if kind == "array":
             values[name] = [part for item in raw for part in item.split(",") if part != ""]
         elif kind == "integer":
-            values[name] = int(raw[-1]) if raw[-1].lstrip("-").isdigit() else raw[-1]
+            values[name] = _integer(raw[-1])
         elif kind == "boolean":
             values[name] = {"true": True, "false": False}.get(raw[-1].lower(), raw[-1])
         else:
             values[name] = raw[-1]
     return values, explain(validator, values)
+
+
+def _integer(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:  # not a number, or more digits than Python converts: the schema names it
+        return text
 
 
 def check_body(operation: str, body: Any) -> list[FieldError]:
@@ -218,7 +234,9 @@ def _closest_branch(error: ValidationError) -> list[FieldError]:
     discriminator = error.schema.get("discriminator")
     if discriminator and isinstance(error.instance, dict):
         prop = discriminator["propertyName"]
-        target = discriminator.get("mapping", {}).get(error.instance.get(prop))
+        tag = error.instance.get(prop)
+        # Only a string can name a branch (an object or a list as the tag is not even hashable).
+        target = discriminator.get("mapping", {}).get(tag) if isinstance(tag, str) else None
         if target is None:
             keys = ", ".join(json.dumps(k) for k in discriminator.get("mapping", {}))
             got = json.dumps(error.instance.get(prop))
@@ -259,6 +277,8 @@ def _message(keyword: Any, value: Any, instance: Any, error: ValidationError) ->
         return "must not repeat an item"
     if keyword == "pattern":
         return f"must match {value}"
+    if keyword == "format" and value == "iso3166-1":
+        return f"must be an ISO 3166-1 alpha-2 country code such as \"US\" (got {json.dumps(instance)})"
     if keyword == "format":
         return f"must be a valid {value}"
     if keyword == "type":

@@ -1,4 +1,10 @@
-"""Running the worker: settings → Temporal client and one BirdClient → Worker, until SIGTERM/SIGINT.
+"""Running the worker: settings → Temporal client and one BirdClient → two Workers, until SIGTERM/SIGINT.
+
+The workflows run on `TENDLC_TASK_QUEUE`; their Bird activities on a queue of their own,
+`<TENDLC_TASK_QUEUE>-bird`, whose task-queue rate limit Temporal's matching service enforces for
+every worker together: the pattern Temporal documents for a downstream quota. Bird's quota is per
+organization, so a second worker shares the rate rather than doubling it. A 429 is still honoured
+(activities/errors.py waits Retry-After).
 
 One BirdClient (one connection pool, one access key) per process, shared by every activity. The key
 lives only in that client's headers: activities receive ids and bodies, never credentials.
@@ -64,6 +70,29 @@ def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings:
     )
 
 
+# An activity makes at most this many Bird requests: one GET; or a create's list (first page) and
+# POST; or a connector's GET and readiness GET. The queue admits TENDLC_BIRD_RATE_LIMIT / this many
+# activities per second, so Bird sees at most TENDLC_BIRD_RATE_LIMIT requests per second.
+BIRD_REQUESTS_PER_ACTIVITY = 2
+
+
+def bird_activities_per_second(settings: WorkerSettings) -> float:
+    return settings.tendlc_bird_rate_limit / BIRD_REQUESTS_PER_ACTIVITY
+
+
+def build_bird_worker(client: Client, bird: BirdClient, *, settings: WorkerSettings) -> Worker:
+    """The Bird activities on their own queue, paced for all workers together. (The workflow queue's
+    worker keeps them too, for onboardings started before this queue existed.)"""
+    return Worker(
+        client,
+        task_queue=settings.bird_task_queue,
+        activities=onboarding_activities(bird),
+        max_concurrent_activities=settings.tendlc_max_concurrent_activities,
+        max_task_queue_activities_per_second=bird_activities_per_second(settings),
+        graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
+    )
+
+
 async def connect_until(temporal: TemporalSettings, stop: asyncio.Event, runtime: Runtime | None = None) -> Client | None:
     """Connect, retrying while Temporal is not up yet (a compose stack starts in any order)."""
     delay = 1.0
@@ -116,10 +145,12 @@ async def serve(settings: WorkerSettings, *, stop: asyncio.Event | None = None) 
             return
         async with settings.bird_client(observer=observer) as bird:
             worker = build_worker(client, bird, task_queue=settings.tendlc_task_queue, settings=settings)
-            async with worker, _exporting(client, runtime, settings, stop):
+            bird_worker = build_bird_worker(client, bird, settings=settings)
+            async with worker, bird_worker, _exporting(client, runtime, settings, stop):
                 log.info(
-                    "worker started: task_queue=%s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
-                    settings.tendlc_task_queue, settings.temporal_namespace, settings.temporal_address,
+                    "worker started: task_queue=%s bird_task_queue=%s bird_rate_limit=%g/s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
+                    settings.tendlc_task_queue, settings.bird_task_queue, settings.tendlc_bird_rate_limit,
+                    settings.temporal_namespace, settings.temporal_address,
                     settings.bird_api_base_url, settings.tendlc_max_concurrent_activities,
                     settings.tendlc_max_concurrent_workflow_tasks,
                 )  # fmt: skip

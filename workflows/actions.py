@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ResubmitCampaign,
         StillBilled,
     )
-    from workflows.options import BIRD_CREATE
+    from workflows.options import BIRD_CREATE, on_bird_queue
     from workflows.recording import Recorder
     from workflows.state import BilledItem, Charge, OnboardingState, OperatorAction, StepRecord, Tracked
     from workflows.waits import resumed_wait
@@ -369,7 +369,9 @@ class Actions:
         and the activities look before they send. If Bird refuses, the Update fails with Bird's
         words and the onboarding stays where it was."""
         try:
-            return await workflow.execute_activity_method(activity, arg, **BIRD_CREATE)
+            return await workflow.execute_activity_method(
+                activity, arg, **on_bird_queue(BIRD_CREATE, self._input.bird_task_queue)
+            )
         except ActivityError as err:
             raise action_failed(f"Bird refused to {what}", err) from None
 

@@ -12,14 +12,17 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.errors import NO_NUMBER_IN_STOCK
     from workflows.contract import Step
     from workflows.failures import cancelled_call, failure_of, join_field_errors
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, BIRD_CREATE
+    from workflows.options import BIRD_CALL, BIRD_CREATE, on_bird_queue
     from workflows.recording import Recorder
     from workflows.state import Blocker, ErrorInfo, OnboardingState
 
 T = TypeVar("T")
+
+NUMBER_PREFIX_FIELD = "number.prefix"  # the request field a prefix with no stock left asks to change
 
 
 @dataclass
@@ -56,22 +59,32 @@ class NeedsAction:
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
         self.creates = CreateGate()
+        self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
     async def call(
-        self, step: Step, activity: Callable[..., Awaitable[T]], arg: Callable[[], Any], *, billable: bool = False
+        self,
+        step: Step,
+        activity: Callable[..., Awaitable[T]],
+        arg: Callable[[], Any],
+        *,
+        billable: bool = False,
+        passing: tuple[str, ...] = (),
     ) -> T:
         """One Bird call for `step`, its argument built afresh each time (a person may have changed
         what it is built from); if Bird refuses it, stop in NEEDS_ACTION and try again once unblocked.
-        A billable call is a create: longer options, and a cancel waits for it (`CreateGate`)."""
+        A billable call is a create: longer options, and a cancel waits for it (`CreateGate`).
+        Failures of a type in `passing` are the caller's to handle: raised, nobody is asked."""
 
         def attempt() -> Awaitable[T]:
-            return workflow.execute_activity_method(activity, arg(), **(BIRD_CREATE if billable else BIRD_CALL))
+            return workflow.execute_activity_method(
+                activity, arg(), **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue)
+            )
 
         if billable:
-            return await self.guarded(step, lambda: self.creates.run(activity.__name__, attempt))
-        return await self.guarded(step, attempt)
+            return await self.guarded(step, lambda: self.creates.run(activity.__name__, attempt), passing)
+        return await self.guarded(step, attempt, passing)
 
-    async def guarded(self, step: Step, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def guarded(self, step: Step, attempt: Callable[[], Awaitable[T]], passing: tuple[str, ...] = ()) -> T:
         while True:
             if self.state.blocked is None:
                 try:
@@ -79,6 +92,8 @@ class NeedsAction:
                 except ActivityError as err:
                     if cancelled_call(err):
                         raise asyncio.CancelledError() from None
+                    if passing and failure_of(err).type in passing:
+                        raise
                     self.block_on_failure(step, err)
             await self.park()
 
@@ -99,7 +114,11 @@ class NeedsAction:
         reason = failure.message
         if error.field_errors:
             reason += " — " + join_field_errors(error.field_errors)
-        self.state.block(Blocker(step=step, reason=reason, since=now), error)
+        blocker = Blocker(step=step, reason=reason, since=now)
+        if failure.type == NO_NUMBER_IN_STOCK:
+            # What a retry needs: the number is what is missing, another prefix the way on.
+            blocker.kind, blocker.field = Kind.NUMBER, NUMBER_PREFIX_FIELD
+        self.state.block(blocker, error)
         self._recorder.index()
 
     async def block_on_rejection(self, kind: Kind, step: Step, look: Callable[[], Awaitable[None]]) -> None:

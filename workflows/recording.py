@@ -55,7 +55,10 @@ class Recorder:
     def observe(self, kind: Kind, ref: ObjectRef) -> None:
         obj = self.state.objects.get(kind)
         obj.id = obj.id or ref.id
-        if obj.observe(ref.status, parse_time(ref.updated_at), workflow.now()) or ref.status == obj.status:
+        seen = obj.observe(
+            ref.status, parse_time(ref.updated_at), workflow.now(), answer=True, gets_win=self.state.gets_win
+        )
+        if seen or ref.status == obj.status:
             obj.reason = ref.reason or obj.reason
         self.last_polled(ref.status)
 
@@ -63,6 +66,7 @@ class Recorder:
         # Back under review: `observe` would take that for a stale report and keep the rejection.
         obj = self.state.objects.get(kind)
         obj.status, obj.status_at, obj.reason, obj.seen_at = ref.status, parse_time(ref.updated_at), None, workflow.now()
+        obj.from_event = False
 
     def record_created(self, kind: Kind, ref: ObjectRef) -> None:
         """Record a billable object the moment its id is known, and index it for the relay."""
@@ -72,7 +76,9 @@ class Recorder:
 
     def record_connector(self, ref: ConnectorRef) -> None:
         o, now = self.state.objects, workflow.now()
-        o.connector.observe(ref.status or (CHECK_OK if ref.ready else None), None, now)
+        o.connector.observe(
+            ref.status or (CHECK_OK if ref.ready else None), None, now, answer=True, gets_win=self.state.gets_win
+        )
         o.connector.reason = "; ".join(ref.problems) or None
         if ref.channel_id and o.channel.id is None:
             o.channel.id, o.channel.seen_at = ref.channel_id, now

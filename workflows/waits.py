@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import failure_of
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, BIRD_GET, POLLS_PER_ROUND, bird_poll, poll_interval
+    from workflows.options import BIRD_CALL, BIRD_GET, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
     from workflows.recording import FEWER_COMMANDS_PATCH, Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
 
@@ -40,6 +40,11 @@ with workflow.unsafe.imports_passed_through():
 # histories recorded before it replay unchanged, with no deadline.
 
 DEADLINES_PATCH = "wait-deadlines"
+
+# Bird's GET is the truth about the present (workflows/state.py, `Tracked.observe`): an approval only
+# an event announced is confirmed by one GET before the billable step it unlocks, so that a wrong
+# or premature event cannot buy anything. Onboardings started before this patch replay without it.
+GETS_WIN_PATCH = "bird-get-wins"
 
 
 @dataclass
@@ -67,6 +72,7 @@ class Waiter:
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
         self.polls_this_run = 0
+        self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
     async def until_settled(self, watch: Watch, waiting: Waiting) -> None:
         """Return once `watch.settled()`, whether an event or a poll said so."""
@@ -149,7 +155,7 @@ class Waiter:
         poll = workflow.start_activity_method(
             watch.poll,
             watch.arg,
-            **options,
+            **on_bird_queue(options, self.bird_task_queue),
             summary=f"poll: {watch.what}",
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
@@ -205,7 +211,12 @@ class Verdicts:
     async def await_verdict(self, kind: Kind) -> None:
         """Wait until the object is accepted (approved, or ready); on a rejection, stop for a person."""
         wait, objects, blocking = wait_for(kind), self.state.objects, self._needs_action
-        while not wait.accepted(objects):
+        while not wait.accepted(objects) or self._unconfirmed(kind):
+            if self._unconfirmed(kind):
+                # accepted on an event's word alone (perhaps before the step began): Bird's answer
+                # decides, whether accepted, back to waiting, or a rejection
+                await blocking.guarded(wait.step, lambda: self.look(kind))
+                continue
             await blocking.guarded(wait.step, lambda: self._wait(kind))
             if not wait.accepted(objects):
                 if self.state.blocked is None:
@@ -213,12 +224,19 @@ class Verdicts:
                 await blocking.park()
         self._recorder.finish(wait.step)
 
+    def _unconfirmed(self, kind: Kind) -> bool:
+        """Accepted on an event's word alone, with a billable step to follow."""
+        wait, obj = wait_for(kind), self.state.objects.get(kind)
+        return self.state.gets_win and wait.confirm and wait.accepted(self.state.objects) and obj.from_event
+
     async def look(self, kind: Kind) -> None:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
         options = BIRD_GET if workflow.patched(FEWER_COMMANDS_PATCH) else BIRD_CALL
-        self._recorder.record(kind, await workflow.execute_activity_method(wait.get, query, **options))
+        self._recorder.record(kind, await workflow.execute_activity_method(
+            wait.get, query, **on_bird_queue(options, self._input.bird_task_queue)
+        ))
 
     async def _wait(self, kind: Kind) -> None:
         wait, objects = wait_for(kind), self.state.objects

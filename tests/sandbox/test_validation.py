@@ -73,6 +73,11 @@ class Api:
                 }
             elif operation in QUERIES:
                 body.pop("pageToken", None)  # only tokens the sandbox handed out are valid
+                # a generated example string is no country code (format iso3166-1) nor prefix digits
+                if "countryCodes" in body:
+                    body["countryCodes"] = ["US"]
+                if "prefix" in body:
+                    body["prefix"] = "+1415"
         return body
 
 
