@@ -34,9 +34,11 @@ demo: $(STAMP)
 	$(BIN)/tendlc demo $(if $(KEEP),--keep,)
 
 # PROFILE=1: also sample the processes with py-spy; results and profiles go to bench/profiles/
+# PARKED=5000: the memory figure with that many onboardings parked (each wait bounded at 1,200 s: parking
+# thousands takes minutes); results go to bench/parked-N/
 bench: $(STAMP)
 	$(if $(PROFILE),$(BIN)/python -m pip install --quiet 'py-spy>=0.4',)
-	$(BIN)/python -m bench $(if $(PROFILE),--profile bench/profiles --out bench/profiles,)
+	$(BIN)/python -m bench $(if $(PROFILE),--profile bench/profiles --out bench/profiles,)$(if $(PARKED), --parked $(PARKED) --max-seconds 1200 --out bench/parked-$(PARKED),)
 
 # docs/ui.png, with `make demo KEEP=1` running (the UI's address from TEMPORAL_UI_URL: `. .tendlc/env`)
 screenshot: browser

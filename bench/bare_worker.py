@@ -10,10 +10,12 @@ import sys
 from datetime import timedelta
 
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, bare_step
 from runtime.connection import connect
 from runtime.settings import WorkerSettings
+from worker.main import sandbox_restrictions
 
 log = logging.getLogger("bench.bare_worker")
 
@@ -32,7 +34,9 @@ async def serve() -> None:
         activities=[bare_step],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
-        # the rest as worker/main.py's build_worker sets them
+        # the rest as worker/main.py's build_worker sets them (its sandbox shares this module too)
+        workflow_runner=SandboxedWorkflowRunner(restrictions=sandbox_restrictions().with_passthrough_modules("bench")),
+        max_cached_workflows=settings.tendlc_max_cached_workflows,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.tendlc_sticky_schedule_to_start_seconds),
     )

@@ -9,7 +9,6 @@ same runs), worker memory with onboardings parked, and the relay (signalling tho
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import subprocess
 import sys
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from temporalio.worker import Worker
 
 from bench import histories, server_metrics
 from bench.bare_workflow import SHAPE
@@ -29,6 +27,7 @@ from bird.client import BirdClient
 from bird.events import describe_event
 from bird.models import BrandCreate, BuyNumbersRequest, StockItemQuery
 from bird.signing import signed_headers
+from runtime.settings import WorkerSettings
 from runtime.stack import PUBLIC_RELAY_URL
 from sandbox.events import brand_event
 from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS
@@ -303,7 +302,8 @@ async def parked_memory(bench: BenchStack, sizes: Sizes, tag: str) -> dict[str, 
         "baseline_rss_mb": round(baseline / 1e6, 1),
         "parked_rss_mb": round(parked / 1e6, 1),
         "per_1000_mb": round((parked - baseline) / 1e6 * 1000 / n, 1),
-        "max_cached_workflows": inspect.signature(Worker).parameters["max_cached_workflows"].default,
+        # what the worker reads: the stack passes this process's environment on to it
+        "max_cached_workflows": WorkerSettings(_env_file=None).tendlc_max_cached_workflows,
         "brand_ids": brands,
         **({"profile": memory_profile} if memory_profile else {}),
     }
@@ -316,7 +316,6 @@ MEMORY_PROFILE_QUEUE = "bench-memory-profile"
 async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int, timeout: float) -> dict[str, Any]:
     """The product's worker in this process under tracemalloc, parking `count` more onboardings."""
     from bench import memory_profile
-    from runtime.settings import WorkerSettings
     from worker.main import build_worker
 
     settings = bench.settings()
@@ -398,11 +397,14 @@ def _load(bench: BenchStack, url: str, deliveries: list[dict[str, str]], name: s
 
 async def relay(bench: BenchStack, sizes: Sizes, brand_ids: list[str]) -> dict[str, Any]:
     warm = max(sizes.concurrency * 2, 50)
-    deliveries = _deliveries(bench, brand_ids, warm * 2 + sizes.deliveries * 2, 0)
-    # Each target gets its own bodies: a body the relay has seen is answered as a duplicate.
-    floor_warm, floor_run = deliveries[:warm], deliveries[warm : warm + sizes.deliveries]
-    relay_warm = deliveries[warm + sizes.deliveries : 2 * warm + sizes.deliveries]
-    relay_run = deliveries[2 * warm + sizes.deliveries :]
+    deliveries = _deliveries(bench, brand_ids, warm * 3 + sizes.deliveries * 3, 0)
+    # Each target gets its own bodies: a body the relay has seen is answered as a duplicate, and one
+    # the onboarding has recorded is dropped by it. Each run's bodies cycle through the parked brands
+    # in the same order: the same number of deliveries per object for each.
+    chunks = [deliveries[i * (warm + sizes.deliveries) : (i + 1) * (warm + sizes.deliveries)] for i in range(3)]
+    (floor_warm, floor_run), (signal_warm, signal_run), (relay_warm, relay_run) = (
+        (c[:warm], c[warm:]) for c in chunks
+    )
 
     port = free_port()
     argv = [sys.executable, "-m", "bench.bare_asgi", "--port", str(port)]
@@ -419,6 +421,20 @@ async def relay(bench: BenchStack, sizes: Sizes, brand_ids: list[str]) -> dict[s
     finally:
         bench.stop_child(floor)
 
+    # The floor that counts: one visibility lookup and one signal per delivery, nothing else.
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.bare_asgi", "--port", str(port), "--signal"]
+    floor = bench.start_child("lookup-signal-asgi", argv, ready_port=port)
+    try:
+        url = f"http://127.0.0.1:{port}/webhooks/bird"
+        _load(bench, url, signal_warm, "lookup-signal-warm-up", sizes)
+        cpu, server = bench.cpu(), bench.server_metrics()
+        signal_result = _load(bench, url, signal_run, "lookup-signal", sizes)
+        signal_result["cpu_seconds"] = cpu_used(cpu, bench.cpu())
+        signal_result["server"] = server_metrics.per_workflow(server, bench.server_metrics(), len(signal_run))
+    finally:
+        bench.stop_child(floor)
+
     url = f"{bench.config.relay_url}/webhooks/bird"
     _load(bench, url, relay_warm, "relay-warm-up", sizes)
     cpu, server = bench.cpu(), bench.server_metrics()
@@ -428,10 +444,12 @@ async def relay(bench: BenchStack, sizes: Sizes, brand_ids: list[str]) -> dict[s
     relay_result["server"] = server_metrics.per_workflow(server, bench.server_metrics(), len(relay_run))
 
     floor_ok = floor_result["outcomes"].get("200", 0)
+    signal_ok = signal_result["outcomes"].get("200", 0)
     relay_ok = relay_result["outcomes"].get("200 signalled", 0)
     return {
         "deliveries": sizes.deliveries,
         "concurrency": sizes.concurrency,
         "floor": {**floor_result, "per_second": round(floor_ok / floor_result["seconds"], 1)},
+        "lookup_signal_floor": {**signal_result, "per_second": round(signal_ok / signal_result["seconds"], 1)},
         "relay": {**relay_result, "per_second": round(relay_ok / relay_result["seconds"], 1)},
     }

@@ -13,7 +13,8 @@ def _ratio(value: float, floor: float) -> float | None:
 
 
 def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
-    """The seven figures of issue 9, from one run's phase results."""
+    """The figures and targets of issue 16 (throughput, Bird calls, history, relay, latency, memory),
+    from one run's phase results."""
     out: list[dict[str, Any]] = []
     if t := r.get("throughput"):
         value, floor = t["onboarding"]["per_second"], t["bare"]["per_second"]
@@ -27,7 +28,7 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(dict(
             figure="Bird API calls per onboarding, with webhooks",
             value=f"{c['calls']:g}", floor=f"{c['minimum']} (the minimum)", ratio=_ratio(c["calls"], c["minimum"]),
-            target=f"≤ {c['minimum'] + 2} (minimum + 2)", met=c["calls"] <= c["minimum"] + 2,
+            target=f"= {c['minimum']} (the minimum)", met=c["calls"] <= c["minimum"],
         ))  # fmt: skip
     if d := r.get("calls_dropped"):
         out.append(dict(
@@ -40,22 +41,30 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(dict(
             figure="history events per onboarding (happy path)",
             value=f"{h['events_max']} max, {h['events_mean']:g} mean", floor="—", ratio=None,
-            target="≤ 150", met=h["events_max"] <= 150,
+            target="≤ 80", met=h["events_max"] <= 80,
         ))  # fmt: skip
     if rl := r.get("relay"):
-        value, floor = rl["relay"]["per_second"], rl["floor"]["per_second"]
-        ratio = _ratio(value, floor)
+        value = rl["relay"]["per_second"]
+        if signal_floor := rl.get("lookup_signal_floor"):
+            ratio = _ratio(value, signal_floor["per_second"])
+            out.append(dict(
+                figure="relay: signed deliveries verified and signalled per second",
+                value=f"{value:g}/s", floor=f"{signal_floor['per_second']:g}/s (ASGI: one lookup + one signal)",
+                ratio=ratio, target="≥ 0.8 of the floor", met=ratio is not None and ratio >= 0.8,
+            ))  # fmt: skip
+        floor = rl["floor"]["per_second"]
         out.append(dict(
-            figure="relay: signed deliveries verified and signalled per second",
-            value=f"{value:g}/s", floor=f"{floor:g}/s (bare ASGI 200)", ratio=ratio,
-            target="≥ 0.5 of the floor", met=ratio is not None and ratio >= 0.5,
+            figure="relay, against the bare handler", value=f"{value:g}/s", floor=f"{floor:g}/s (bare ASGI 200)",
+            ratio=_ratio(value, floor), target="— (no Temporal call: out of reach)", met=None,
         ))  # fmt: skip
     if t := r.get("throughput"):
-        h = t["onboarding"]["histories"]
+        h, bare = t["onboarding"]["histories"], t["bare"]["histories"]
+        ratio = _ratio(h["decision_p99_ms"], bare["decision_p99_ms"])
         out.append(dict(
             figure=f"approval event → next activity started, p50 / p99 ({t['onboardings']} at once)",
-            value=f"{h['decision_p50_ms']:g} / {h['decision_p99_ms']:g} ms", floor="—", ratio=None,
-            target="p99 < 500 ms", met=h["decision_p99_ms"] < 500,
+            value=f"{h['decision_p50_ms']:g} / {h['decision_p99_ms']:g} ms",
+            floor=f"{bare['decision_p50_ms']:g} / {bare['decision_p99_ms']:g} ms (bare workflow)", ratio=ratio,
+            target="p99 ≤ 1.2 × the floor's", met=ratio is not None and ratio <= 1.2,
         ))  # fmt: skip
     if c := r.get("calls_webhooks"):
         h = c["histories"]
@@ -68,7 +77,7 @@ def figures(r: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(dict(
             figure=f"worker resident memory per 1,000 onboardings parked ({m['parked']} parked)",
             value=f"{m['per_1000_mb']:g} MB", floor=f"{m['baseline_rss_mb']:g} MB (worker with none)", ratio=None,
-            target="< 100 MB per 1,000", met=m["per_1000_mb"] < 100,
+            target="≤ 100 MB per 1,000", met=m["per_1000_mb"] <= 100,
         ))  # fmt: skip
     return out
 
@@ -109,12 +118,12 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         _table(
             [[f["figure"], f["value"], f["floor"], "" if f["ratio"] is None else f"{f['ratio']:g}", f["target"],
-              "met" if f["met"] else "**missed**"] for f in r["figures"]],  # fmt: skip
+              "" if f["met"] is None else "met" if f["met"] else "**missed**"] for f in r["figures"]],  # fmt: skip
             ["figure", "measured", "floor", "ratio", "target", ""],
         ),
     ]
     parts += _details(r)
-    if r.get("notes") and not all(f["met"] for f in r["figures"]):
+    if r.get("notes") and any(f["met"] is False for f in r["figures"]):
         parts += ["", "## Where a target is missed", "", r["notes"]]
     return "\n".join(parts) + "\n"
 
@@ -188,29 +197,40 @@ def _details(r: dict[str, Any]) -> list[str]:
             ]  # fmt: skip
         out += ["", _table(rows + [total], header)]
     if rl := r.get("relay"):
+        targets = [("bare ASGI handler (floor without Temporal)", rl["floor"])]
+        runs = []
+        if signal_floor := rl.get("lookup_signal_floor"):
+            targets.append(("ASGI handler: one lookup + one signal (the floor)", signal_floor))
+            runs.append(("lookup+signal floor run", signal_floor))
+        targets.append(("relay", rl["relay"]))
+        runs.append(("relay run", rl["relay"]))
         rows = [
             [name, x["answered"], round(x["seconds"], 2),
              ", ".join(f"{k}: {v}" for k, v in sorted(x["outcomes"].items())), x["per_second"]]
-            for name, x in (("bare ASGI handler (floor)", rl["floor"]), ("relay", rl["relay"]))
+            for name, x in targets
         ]  # fmt: skip
         out += [
             "", "## Relay", "",
             f"{rl['deliveries']} signed `10dlc.brand` deliveries to each, from a separate load process over "
             f"{rl['concurrency']} keep-alive loopback connections, after a warm-up; each about a parked onboarding's "
-            "brand (still PENDING), each body distinct. Both served by uvicorn as `tendlc relay` serves the relay "
-            "(one process, log level info, no access log). Counted: answers `200 signalled` for the relay, `200` for "
-            "the floor.",
+            "brand (still PENDING), each body distinct, the parked brands in turn (about three deliveries per brand "
+            "in each run). All served by uvicorn as `tendlc relay` serves the relay (one process, log level info, no "
+            "access log). The lookup+signal floor does what any relay that answers only once Temporal has accepted "
+            "the signal must: the relay's visibility query and one `SignalWorkflowExecution` per delivery (no "
+            "signature, no dedupe, no retry, no cache); the relay remembers the onboardings an object was routed to "
+            "(`RELAY_ROUTE_CACHE_SIZE`, `RELAY_ROUTE_CACHE_SECONDS`), so only an object's first delivery needs the "
+            "lookup. Counted: answers `200 signalled` for the relay, `200` for the floors.",
             "",
             _table(rows, ["target", "answered", "seconds", "answers", "per second"]),
             "",
-            f"Floor rounds (per second): {rl['floor'].get('rounds_per_second', [])}, the median above. "
-            "CPU seconds of the stack's processes during the relay's run:",
+            f"Bare floor rounds (per second): {rl['floor'].get('rounds_per_second', [])}, the median above. "
+            "CPU seconds of the stack's processes during the runs that call Temporal:",
             "",
-            _cpu_table([("relay run", rl["relay"])]),
+            _cpu_table(runs),
             "",
-            "The Temporal server's metrics for the relay's run, per delivery:",
+            "The Temporal server's metrics for those runs, per delivery:",
             "",
-            _server_table([("relay run", rl["relay"]["server"])]),
+            _server_table([(name, x["server"]) for name, x in runs]),
         ]  # fmt: skip
     if m := r.get("memory"):
         out += [
@@ -219,7 +239,8 @@ def _details(r: dict[str, Any]) -> list[str]:
             f"({m['baseline_rss_mb']:g} MB); then {m['parked']} onboardings parked awaiting brand approval "
             f"(scenario `hold`, parked in {m['seconds_to_park']:g} s) and its RSS read again "
             f"({m['parked_rss_mb']:g} MB): {m['per_1000_mb']:g} MB per 1,000 (MB = 10^6 bytes). The worker caches "
-            f"up to {m['max_cached_workflows']} workflows (the SDK's default).",
+            f"up to {m['max_cached_workflows']} workflows (`TENDLC_MAX_CACHED_WORKFLOWS`); the others are evicted "
+            "between their tasks and replayed at the next.",
         ]  # fmt: skip
         if prof := m.get("profile"):
             out += [

@@ -24,7 +24,7 @@ from bird.events import FOLLOWED_EVENTS, describe_event, event_problem
 from bird.models import WebhookEnvelope
 from bird.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from relay.dedupe import RecentDeliveries
-from relay.routing import TemporalLink, TemporalUnavailable, find_onboardings, signal_onboardings
+from relay.routing import Routes, TemporalLink, TemporalUnavailable, find_onboardings, signal_onboardings
 from runtime.settings import RelaySettings
 from workflows.contract import BirdEvent
 
@@ -84,10 +84,12 @@ def create_app(
     public_url = settings.relay_public_url or ""
     link = TemporalLink(client=client, connect=connect, timeout=settings.relay_temporal_timeout_seconds)
     recent = RecentDeliveries(settings.relay_dedupe_size)
+    routes = Routes(settings.relay_route_cache_size, settings.relay_route_cache_seconds)
 
     app = FastAPI(title="bird-10dlc webhook relay", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.link = link
     app.state.recent = recent
+    app.state.routes = routes
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -155,7 +157,9 @@ def create_app(
             """Find the owners and signal them: once per delivery, however many copies are waiting."""
             if delivery_id in recent:
                 return "duplicate", {}
-            owners = await find_onboardings(link, ref, retry_seconds=settings.relay_lookup_retry_seconds)
+            owners = await find_onboardings(
+                link, ref, retry_seconds=settings.relay_lookup_retry_seconds, routes=routes
+            )
             if not owners:
                 # Polling covers what no onboarding claims; a 2xx stops Bird retrying for a day.
                 return "unmatched", {}
@@ -166,7 +170,7 @@ def create_app(
                 delivery_id=delivery_id,
                 received_at=datetime.fromtimestamp(clock(), UTC).isoformat(),
             )
-            signalled = await signal_onboardings(link, owners, event)
+            signalled = await signal_onboardings(link, owners, event, routes=routes, ref=ref)
             if not signalled:
                 return "unmatched", {"closed": ",".join(owners)}
             recent.remember(delivery_id)

@@ -1,7 +1,8 @@
 """From an event to the onboardings that own its object, and the `bird_event` signal to each.
 
 The lookup goes through the workflows' search attributes (`ROUTING_KEY` in workflows/kinds.py),
-open workflows only. Temporal failures surface as `TemporalUnavailable`, which the app turns into a
+open workflows only, and remembered for a while (`Routes`): an object has several events, and
+only its first then needs the lookup. Temporal failures surface as `TemporalUnavailable`, which the app turns into a
 503 so that Bird retries the delivery later.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -48,6 +50,44 @@ def routing_query(ref: EventRef) -> str | None:
         return None
     owner = clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")"
     return f'{owner} AND ExecutionStatus = "Running"'
+
+
+class Routes:
+    """The onboardings found for an object's query, kept for `ttl_seconds` (at most `size` objects,
+    the least recently used dropped first): an object's later events go straight to the signal.
+
+    A route is dropped as soon as a signal along it finds its workflow gone (NOT_FOUND), and ages out
+    so that an onboarding that takes up an object later (two may share a brand) is found within
+    `ttl_seconds`; until then polling covers it."""
+
+    def __init__(self, size: int, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.ttl = size, ttl_seconds
+        self._clock = clock
+        self._routes: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
+
+    def get(self, query: str) -> list[str] | None:
+        entry = self._routes.get(query)
+        if entry is None:
+            return None
+        if self._clock() - entry[0] > self.ttl:
+            del self._routes[query]
+            return None
+        self._routes.move_to_end(query)
+        return entry[1]
+
+    def put(self, query: str, workflow_ids: list[str]) -> None:
+        if self.size <= 0 or not workflow_ids:
+            return
+        self._routes[query] = (self._clock(), list(workflow_ids))
+        self._routes.move_to_end(query)
+        while len(self._routes) > self.size:
+            self._routes.popitem(last=False)
+
+    def drop(self, query: str) -> None:
+        self._routes.pop(query, None)
+
+    def __len__(self) -> int:
+        return len(self._routes)
 
 
 class TemporalLink:
@@ -91,12 +131,24 @@ class TemporalLink:
             return False
 
 
-async def find_onboardings(link: TemporalLink, ref: EventRef, *, retry_seconds: float) -> list[str]:
+async def find_onboardings(
+    link: TemporalLink, ref: EventRef, *, retry_seconds: float, routes: Routes | None = None
+) -> list[str]:
     """Workflow ids of the open onboardings that own the event's object, retried with backoff for up
-    to `retry_seconds` while none is visible. Several can match: onboardings may share a brand."""
+    to `retry_seconds` while none is visible. Several can match: onboardings may share a brand.
+    With `routes`, an object routed before needs no lookup, and one found now is remembered."""
     query = routing_query(ref)
     if query is None:
         return []
+    if routes is not None and (known := routes.get(query)) is not None:
+        return known
+    found = await _find(link, query, retry_seconds)
+    if routes is not None:
+        routes.put(query, found)
+    return found
+
+
+async def _find(link: TemporalLink, query: str, retry_seconds: float) -> list[str]:
     deadline = time.monotonic() + retry_seconds
     delay = _FIRST_RETRY_DELAY
     while True:
@@ -118,10 +170,18 @@ async def _list(link: TemporalLink, query: str) -> list[str]:
     return list(dict.fromkeys(ids))  # a workflow listed twice while it continues-as-new
 
 
-async def signal_onboardings(link: TemporalLink, workflow_ids: list[str], event: BirdEvent) -> list[str]:
+async def signal_onboardings(
+    link: TemporalLink,
+    workflow_ids: list[str],
+    event: BirdEvent,
+    *,
+    routes: Routes | None = None,
+    ref: EventRef | None = None,
+) -> list[str]:
     """Signal each workflow (its current run, so a continue-as-new in between does not matter) and
-    return the ids that accepted. One that closed since the lookup is skipped; any other failure
-    raises `TemporalUnavailable`, and the retried delivery is recognised by its `delivery_id`."""
+    return the ids that accepted. One that closed since the lookup is skipped (and the route of
+    `ref`'s object forgotten); any other failure raises `TemporalUnavailable`, and the retried
+    delivery is recognised by its `delivery_id`."""
     client = await link.client()
     accepted: list[str] = []
     for workflow_id in workflow_ids:
@@ -131,6 +191,8 @@ async def signal_onboardings(link: TemporalLink, workflow_ids: list[str], event:
                 await handle.signal(BIRD_EVENT_SIGNAL, event, rpc_timeout=link.rpc_timeout)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
+                if routes is not None and ref is not None and (query := routing_query(ref)) is not None:
+                    routes.drop(query)
                 continue
             raise TemporalUnavailable(f"signal failed: {_describe(exc)}") from None
         except TimeoutError:

@@ -160,6 +160,10 @@ class WorkerSettings(TemporalSettings, BirdApiSettings, PacingSettings, NotifySe
     # Bird calls are short I/O waits; the bound keeps one worker from opening too many connections.
     tendlc_max_concurrent_activities: int = Field(default=50, ge=1)
     tendlc_max_concurrent_workflow_tasks: int = Field(default=50, ge=1)
+    # Workflows kept in memory between their tasks. A parked onboarding (days awaiting a reviewer)
+    # need not stay: evicted, its next task replays its short history first. Sized for the
+    # onboardings in motion at once, not for all that are open (bench/NOTES.md: what each costs).
+    tendlc_max_cached_workflows: int = Field(default=500, ge=0)
     # On SIGTERM, activities in flight get this long to finish before they are cancelled (and then
     # retried elsewhere: every activity is safe to run again).
     tendlc_shutdown_grace_seconds: float = Field(default=20.0, ge=0)
@@ -191,6 +195,11 @@ class RelaySettings(TemporalSettings, WebhookSettings):
     relay_temporal_timeout_seconds: float = 10.0
     # Delivery ids remembered to answer repeated deliveries without a second signal.
     relay_dedupe_size: int = 10_000
+    # Objects whose owning onboardings the relay remembers (their later events need no lookup), and
+    # for how long: an onboarding that takes up an already routed object (a shared brand) gets its
+    # events from the relay once the route ages out, and by polling until then.
+    relay_route_cache_size: int = 10_000
+    relay_route_cache_seconds: float = 600.0
     # The HTTP server's limits (relay/server.py): a connection must finish its request headers
     # within this long, an idle kept-alive connection is closed after this long, a request head may
     # be this large, and past this many connections and requests in flight the answer is a 503.
@@ -219,6 +228,10 @@ class RelaySettings(TemporalSettings, WebhookSettings):
             problems.append("RELAY_LOOKUP_RETRY_SECONDS must not be negative")
         if self.relay_dedupe_size < 0:
             problems.append("RELAY_DEDUPE_SIZE must not be negative")
+        if self.relay_route_cache_size < 0:
+            problems.append("RELAY_ROUTE_CACHE_SIZE must not be negative")
+        if self.relay_route_cache_seconds < 0:
+            problems.append("RELAY_ROUTE_CACHE_SECONDS must not be negative")
         if problems:
             raise RelayConfigError("; ".join(problems))
 

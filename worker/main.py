@@ -22,6 +22,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import onboarding_activities
 from activities.notify import NotifySettings, notify_activities
@@ -38,12 +39,31 @@ class WorkerConfigError(ValueError):
     """The worker cannot start as configured; the message names the setting to fix."""
 
 
+# Modules the sandbox shares between workflow runs instead of importing afresh for each: our own
+# deterministic code with no module state that a run could change (the workflow package, the
+# Bird models and event parsing, the activities' argument and result models). Everything else
+# imported by a workflow stays inside the sandbox's restrictions.
+SHARED_MODULES = ("workflows", "bird", "activities")
+
+
+def sandbox_restrictions() -> SandboxRestrictions:
+    """The SDK's default restrictions, our shared modules passed through. The tests' workers keep the
+    full sandbox, so a non-deterministic call in workflow code still fails there."""
+    return SandboxRestrictions.default.with_passthrough_modules(*SHARED_MODULES)
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(restrictions=sandbox_restrictions())
+
+
 def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings: WorkerSettings) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[OnboardingWorkflow],
         activities=[*onboarding_activities(bird), *notify_activities(notify_settings(settings))],
+        workflow_runner=workflow_runner(),
+        max_cached_workflows=settings.tendlc_max_cached_workflows,
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),

@@ -100,6 +100,7 @@ class OnboardingWorkflow:
         result = OnboardingResult.from_state(self.state)
         if self.state.step == Step.CANCELLED:
             result.still_billed = still_billed(self.state.charges)
+        self._record.settle()
         return result
 
     async def _cancelled_by_temporal(self) -> None:
@@ -414,5 +415,6 @@ class OnboardingWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
+        self._record.settle()
         memo = self._remembered.memo() if self._remembered is not None and not self._remembered.empty() else None
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)

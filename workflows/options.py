@@ -42,6 +42,14 @@ BIRD_CALL = workflow.ActivityConfig(
     retry_policy=_TRANSIENT,
 )
 
+# One look at an object (a GET, two for the connector): over in well under a second, so no
+# heartbeat timeout; a dead worker is noticed by the start-to-close timeout (since the
+# "perf-fewer-commands" patch, workflows/recording.py; BIRD_CALL before it).
+BIRD_GET = workflow.ActivityConfig(
+    start_to_close_timeout=timedelta(seconds=30),
+    retry_policy=_TRANSIENT,
+)
+
 # A billable create: list-and-match over every page of what exists, then at most one POST.
 BIRD_CREATE = workflow.ActivityConfig(
     start_to_close_timeout=timedelta(minutes=5),

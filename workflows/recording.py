@@ -3,6 +3,7 @@ finished (with their metrics), and the search attributes the relay routes events
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from temporalio import workflow
@@ -18,6 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.kinds import KINDS, Kind
     from workflows.state import OnboardingState
 
+# Since this patch a workflow task issues fewer commands (so fewer history events and server
+# calls): every search attribute that changes while the workflow runs up to its next await goes out
+# in one upsert instead of one upsert per change (the task that records a new id usually also
+# enters the next step); a look at an object runs without a heartbeat timeout (workflows/options.py);
+# a wait runs one timer at a time, its deadline bounding the gap and the poll round rather than
+# running beside them (workflows/waits.py).
+FEWER_COMMANDS_PATCH = "perf-fewer-commands"
+
 
 class Recorder:
     """Records into one onboarding's state, and keeps its search attributes in step with it."""
@@ -25,6 +34,8 @@ class Recorder:
     def __init__(self, state: OnboardingState) -> None:
         self.state = state
         self._indexed: dict[str, str] = {}
+        self._flush_scheduled = False
+        self._seeded = False
 
     # -- objects ----------------------------------------------------------------------------------
 
@@ -111,7 +122,33 @@ class Recorder:
     # -- search attributes ------------------------------------------------------------------------
 
     def index(self) -> None:
-        """Keep the search attributes current: the step, and every id the relay routes events by."""
+        """Keep the search attributes current: the step, and every id the relay routes events by.
+
+        Patched: the upsert is deferred to run once the code that is running now reaches its next
+        await (the workflow's event loop runs every ready callback before the task completes), so
+        that all changes made in between share one upsert."""
+        if not workflow.patched(FEWER_COMMANDS_PATCH):
+            self.flush()
+            return
+        if not self._seeded:
+            # What the workflow already carries (set at start by `tendlc start`, or carried over by
+            # continue-as-new) needs no upsert of its own.
+            self._seeded = True
+            for pair in workflow.info().typed_search_attributes:
+                if isinstance(pair.value, str):
+                    self._indexed.setdefault(pair.key.name, pair.value)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def settle(self) -> None:
+        """Upsert now what a deferred upsert would (before the run ends: nothing runs after that)."""
+        if self._flush_scheduled:
+            self.flush()
+
+    def flush(self) -> None:
+        """Upsert what changed since the last upsert, if anything did."""
+        self._flush_scheduled = False
         s = self.state
         wanted = [(STEP, s.step.value), (ONBOARDING_ID, s.onboarding_id)] + [
             (info.routing_key, s.objects.get(kind).id) for kind, info in KINDS.items() if info.routing_key is not None

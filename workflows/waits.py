@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -22,8 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
     from workflows.notify import OPERATOR_PATCH
-    from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
-    from workflows.recording import Recorder
+    from workflows.options import BIRD_CALL, BIRD_GET, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
+    from workflows.recording import FEWER_COMMANDS_PATCH, Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
 
 # Webhook first: the `bird_event` signal records what it says and the waiting condition wakes.
@@ -106,6 +107,8 @@ class Waiter:
         remaining = waiting.deadline_at - workflow.now()
         if remaining <= timedelta(0):
             return watch.settled()
+        if workflow.patched(FEWER_COMMANDS_PATCH):
+            return await self._until_settled_by(watch, waiting, waiting.deadline_at)
         wait = asyncio.create_task(self.until_settled(watch, waiting))
         due = asyncio.create_task(workflow.sleep(remaining, summary=f"{watch.what}: deadline"))
         try:
@@ -122,10 +125,39 @@ class Waiter:
         await workflow.wait([wait])  # let the abandoned wait unwind before the step goes on
         return watch.settled()
 
-    async def _poll_round(self, watch: Watch, waiting: Waiting) -> None:
+    async def _until_settled_by(self, watch: Watch, waiting: Waiting, deadline: datetime) -> bool:
+        """`until_settled` with the deadline folded in, one timer at a time: the gap before a poll
+        ends at the deadline at the latest, and a poll round may run until the deadline and no
+        longer (its schedule-to-close timeout), so no deadline timer runs beside them. True once
+        settled; False when the deadline came first."""
+        while not watch.settled():
+            if self._checkpoint_due():
+                await self._checkpoint()
+            remaining = deadline - workflow.now()
+            if remaining <= timedelta(0):
+                return watch.settled()
+            delay = poll_interval(self._settings.min_seconds, self._settings.max_seconds, waiting.polls)
+            waiting.next_poll_at = workflow.now() + min(delay, remaining)
+            try:
+                await workflow.wait_condition(
+                    lambda: watch.settled() or self._checkpoint_due(),
+                    timeout=min(delay, remaining),
+                    timeout_summary=f"{watch.what}: next poll" if delay < remaining else f"{watch.what}: deadline",
+                )
+                continue  # settled by an event, or time to continue as new: the loop decides
+            except asyncio.TimeoutError:
+                pass
+            if workflow.now() < deadline:
+                await self._poll_round(watch, waiting, until=deadline)
+        return True
+
+    async def _poll_round(self, watch: Watch, waiting: Waiting, until: datetime | None = None) -> None:
         s = self._settings
         options = bird_poll(s.min_seconds, s.max_seconds, waiting.polls)
-        if workflow.patched(OPERATOR_PATCH) and waiting.deadline_at is not None:
+        if until is not None:
+            # The round may run until the wait's deadline and no longer (`_until_settled_by`).
+            options["schedule_to_close_timeout"] = until - workflow.now()
+        elif workflow.patched(OPERATOR_PATCH) and waiting.deadline_at is not None:
             # The round ends on the server when the wait's deadline comes: no retry is scheduled
             # after it, and an attempt in flight learns it at its next heartbeat and stops. (The
             # round is abandoned, not cancelled, when the wait ends: without this it would go on
@@ -134,7 +166,10 @@ class Waiter:
             if remaining > timedelta(0):
                 options["schedule_to_close_timeout"] = remaining
         poll = workflow.start_activity_method(
-            watch.poll, watch.arg, **on_bird_queue(options, self.bird_task_queue), summary=f"poll: {watch.what}"
+            watch.poll,
+            watch.arg,
+            **on_bird_queue(options, self.bird_task_queue),
+            summary=f"poll: {watch.what}",
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
         try:
@@ -157,6 +192,9 @@ class Waiter:
             self._count(waiting, 1)
             watch.record(poll.result())
             return
+        if until is not None and workflow.now() >= until and isinstance(err, ActivityError):
+            if isinstance(err.cause, ActivityTimeout):
+                return  # the deadline ended the round: the wait decides what comes next
         if isinstance(err, ActivityError) and not (failure := failure_of(err)).non_retryable:
             # The round ran out of attempts while Bird kept saying "not yet" (or kept failing
             # transiently): polling goes on. Anything non-retryable is Bird refusing us, for the caller.
@@ -213,8 +251,9 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
+        options = BIRD_GET if workflow.patched(FEWER_COMMANDS_PATCH) else BIRD_CALL
         ref = await workflow.execute_activity_method(
-            wait.get, query, **on_bird_queue(BIRD_CALL, self._input.bird_task_queue), summary=f"look: {kind}"
+            wait.get, query, **on_bird_queue(options, self._input.bird_task_queue), summary=f"look: {kind}"
         )
         self._recorder.record(kind, ref)
 

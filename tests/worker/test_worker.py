@@ -15,7 +15,7 @@ import pytest
 
 from runtime.settings import WorkerSettings
 from worker.cli import configure, settings_from
-from worker.main import WorkerConfigError, serve
+from worker.main import SHARED_MODULES, WorkerConfigError, sandbox_restrictions, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +80,20 @@ def test_the_worker_process_stops_gracefully_on_a_signal(dev_env, sig, tmp_path)
     text = log.read_text()
     assert "stopping: activities in flight get 20s to finish" in text and "worker stopped" in text
     assert "the-access-key" not in text
+
+
+def test_the_workflow_cache_is_sized_by_its_setting(monkeypatch):
+    monkeypatch.setenv("TENDLC_MAX_CACHED_WORKFLOWS", "123")
+    settings = settings_from(args())
+    assert settings.tendlc_max_cached_workflows == 123
+    assert WorkerSettings.model_fields["tendlc_max_cached_workflows"].default == 500
+
+
+def test_the_sandbox_shares_our_deterministic_modules():
+    restrictions = sandbox_restrictions()
+    for name in SHARED_MODULES:
+        assert name in restrictions.passthrough_modules
+    assert "datetime" in restrictions.invalid_module_members.children  # the default restrictions stay
 
 
 async def test_the_bird_queue_is_paced_for_every_worker_together(monkeypatch, dev_env):
