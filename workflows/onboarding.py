@@ -1,29 +1,19 @@
-"""The onboarding workflow: its run and its eight steps, in order. How it waits, blocks, records and
-serves a person's Updates lives in waits.py, blocking.py, recording.py and actions.py."""
+"""The onboarding workflow: its run and its eight steps, in order. How it creates, waits, blocks,
+records and serves a person's Updates lives in steps.py, waits.py, blocking.py, recording.py and
+actions.py."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.base import ObjectRef, Ownership
-    from activities.errors import STOCK_ITEM_SOLD
-    from activities.brands import BrandActivities, CreateBrandInput, CreateVettingInput
-    from activities.campaigns import CampaignActivities, CreateCampaignInput
-    from activities.connectors import ConnectorActivities, InstallConnectorInput
-    from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from activities.notify import CANCELLED, DONE
     from workflows.actions import Actions, mark_cancelled, still_billed
     from workflows.blocking import NeedsAction
     from workflows.contract import BirdEvent, Step
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.kinds import Kind
-    from workflows.memo import Recorded
     from workflows.messages import (
         ActionResult,
         CancelOnboarding,
@@ -35,15 +25,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notify import OPERATOR_PATCH, Notifier
     from workflows.recording import Recorder
     from workflows.state import OnboardingState, OnboardingStatus
+    from workflows.steps import Steps
     from workflows.waits import GETS_WIN_PATCH, Verdicts, Waiter
 
 # After this many polls a run continues as new even if the server has not suggested it yet: a
 # 45-day campaign wait then spans a few runs of a few hundred events each.
 MAX_POLLS_PER_RUN = 100
-# Onboardings sharing a workspace: a create adopts only what it created itself (`Ownership`), a
-# sold stock item is replaced by another, and what a run recorded is kept in its memo for a new run
-# of the same id (workflows/memo.py).
-FLEET_PATCH = "fleet-ownership"
 
 
 @workflow.defn
@@ -78,8 +65,7 @@ class OnboardingWorkflow:
         self._needs_action.bird_task_queue = self._waiter.bird_task_queue = input.bird_task_queue
         self._verdicts = Verdicts(self.state, input, self._record, self._needs_action, self._waiter)
         self._actions = Actions(self.state, input, self._record, self._needs_action, self._notifier)
-        self._fleet = False  # FLEET_PATCH, decided as the steps begin
-        self._remembered: Recorded | None = None  # what the memo holds now
+        self._steps = Steps(self.state, input, self._record, self._needs_action)
 
     @workflow.run
     async def run(self, input: OnboardingInput) -> OnboardingResult:
@@ -113,28 +99,23 @@ class OnboardingWorkflow:
 
     async def _onboard(self) -> None:
         self._gets_win()
-        self._fleet = workflow.patched(FLEET_PATCH)
-        if self._fleet:
-            if self._input.state is not None:
-                self._remembered = Recorded.of(self.state)  # carried across continue-as-new
-            elif self._input.prior is not None:
-                self._input.prior.adopt_into(self.state, workflow.now())
+        self._steps.begin()
         self._record.index()
-        self._remember()
-        await self._buy_number()
+        self._steps.remember()
+        await self._steps.buy_number()
         if self._input.campaign_id:
-            self._use_existing_campaign(self._input.campaign_id)
+            self._steps.use_existing_campaign(self._input.campaign_id)
         else:
-            await self._register_brand()
+            await self._steps.register_brand()
             await self._verdicts.await_verdict(Kind.BRAND)
             if self._input.vetting is not None:
-                await self._vet_brand()
+                await self._steps.vet_brand()
                 await self._verdicts.await_verdict(Kind.VETTING)
             else:
                 self.state.skip(Step.VETTING, workflow.now(), "no vetting requested")
-            await self._create_campaign()
+            await self._steps.create_campaign()
             await self._verdicts.await_verdict(Kind.CAMPAIGN)
-        await self._install_connector()
+        await self._steps.install_connector()
         await self._verdicts.await_verdict(Kind.CONNECTOR)  # carriers linked the number: ready
         self._record.ready()
         self._record.enter(Step.DONE)
@@ -176,7 +157,7 @@ class OnboardingWorkflow:
         """Correct the campaign Bird refused: a DECLINED one is resubmitted (PATCH); any other needs
         a new campaign, created only with `confirm_new_fee`; a create Bird refused is tried again."""
         result = await self._actions.resubmit_campaign(req)
-        self._remember()  # a new campaign is a new id and charge
+        self._steps.remember()  # a new campaign is a new id and charge
         return result
 
     @resubmit_campaign.validator
@@ -225,187 +206,6 @@ class OnboardingWorkflow:
     def _retry_fits(self, req: RetryStep) -> None:
         self._actions.validate_retry(req)
 
-    # -- the steps --------------------------------------------------------------------------------
-
-    async def _buy_number(self) -> None:
-        number, plan = self.state.objects.number, self._input.number
-        if number.id is not None:
-            return
-        if plan.phone_number_id:
-            number.id, number.status, number.seen_at = plan.phone_number_id, "owned", workflow.now()
-            self.state.skip(Step.BUY_NUMBER, workflow.now(), "the workspace already owns the number")
-            return
-        self._record.enter(Step.BUY_NUMBER)
-        while True:
-            if number.stock_item_id is None:
-                # Recorded before buying: a retried purchase then looks for this very number.
-                choice = await self._needs_action.call(
-                    Step.BUY_NUMBER,
-                    NumberActivities.choose_number,
-                    lambda: ChooseNumberInput(
-                        organization_id=self._input.organization_id,
-                        country_code=plan.country_code,
-                        prefix=plan.prefix,
-                        exclude=list(self.state.sold_stock_items),
-                        spread_key=self._input.onboarding_id if self._fleet else None,
-                    ),
-                )
-                number.stock_item_id, number.number_string = choice.stock_item_id, choice.number_string
-                number.monthly_price, number.currency = choice.monthly_price, choice.currency
-            try:
-                bought = await self._needs_action.call(
-                    Step.BUY_NUMBER,
-                    NumberActivities.buy_number,
-                    lambda: BuyNumberInput(
-                        workspace_id=self._input.workspace_id,
-                        stock_item_id=number.stock_item_id or "",
-                        number_string=number.number_string or "",
-                        ownership=self._ownership(Kind.NUMBER),
-                    ),
-                    billable=True,
-                    passing=(STOCK_ITEM_SOLD,) if self._fleet else (),
-                )
-                break
-            except ActivityError:
-                # Sold to someone else in between: nothing was bought, so the next choice's
-                # purchase is a first attempt again.
-                self.state.sold_stock_items.append(number.stock_item_id or "")
-                number.stock_item_id = number.number_string = None
-                self.state.scheduled.pop(Kind.NUMBER.value, None)
-        now = workflow.now()
-        number.id, number.number_string, number.status, number.seen_at = bought.id, bought.number_string, "owned", now
-        self.state.charge(
-            Kind.NUMBER,
-            bought.id,
-            now,
-            matched_existing=not bought.created,
-            amount=number.monthly_price,
-            currency=number.currency,
-        )
-        self._remember()
-        self._record.finish(Step.BUY_NUMBER, f"number {bought.number_string}")
-
-    async def _register_brand(self) -> None:
-        brand = self.state.objects.brand
-        if brand.id is not None:
-            return
-        if self._input.brand_id:
-            brand.id = self._input.brand_id
-            self.state.skip(Step.REGISTER_BRAND, workflow.now(), "an already registered brand")
-            self._record.learned_ids()
-            return
-        ref = await self._create(
-            Step.REGISTER_BRAND,
-            Kind.BRAND,
-            BrandActivities.create_brand,
-            lambda: CreateBrandInput(
-                workspace_id=self._input.workspace_id,
-                body=self._input.brand or {},
-                ownership=self._ownership(Kind.BRAND),
-            ),
-        )
-        self._record.finish(Step.REGISTER_BRAND, f"brand {ref.id}")
-
-    async def _vet_brand(self) -> None:
-        if self.state.objects.vetting.id is not None:
-            return
-        await self._create(  # the step stays open: it awaits the vetting too
-            Step.VETTING,
-            Kind.VETTING,
-            BrandActivities.create_vetting,
-            lambda: CreateVettingInput(
-                workspace_id=self._input.workspace_id,
-                brand_id=self.state.objects.brand.id or "",
-                body=self._input.vetting or {},
-                ownership=self._ownership(Kind.VETTING),
-            ),
-        )
-
-    async def _create_campaign(self) -> None:
-        if self.state.objects.campaign.id is not None:
-            return
-        ref = await self._create(
-            Step.CREATE_CAMPAIGN,
-            Kind.CAMPAIGN,
-            CampaignActivities.create_campaign,
-            lambda: CreateCampaignInput(
-                workspace_id=self._input.workspace_id,
-                brand_id=self.state.objects.brand.id or "",
-                body=self._input.campaign,
-                ownership=self._ownership(Kind.CAMPAIGN),
-            ),
-        )
-        self._record.finish(Step.CREATE_CAMPAIGN, f"campaign {ref.id}")
-
-    async def _install_connector(self) -> None:
-        connector = self.state.objects.connector
-        if connector.id is not None:
-            return
-        self._record.enter(Step.INSTALL_CONNECTOR)
-        ref = await self._needs_action.call(
-            Step.INSTALL_CONNECTOR,
-            ConnectorActivities.install_connector,
-            lambda: InstallConnectorInput(
-                workspace_id=self._input.workspace_id,
-                name=self._input.connector.name,
-                phone_number_id=self.state.objects.number.id or "",
-                campaign_id=self.state.objects.campaign.id or "",
-                channel_message_type=self._input.connector.channel_message_type,
-                ownership=self._ownership(Kind.CONNECTOR),
-            ),
-            billable=True,
-        )
-        connector.id = ref.id
-        self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
-        self._remember()
-        self._record.record_connector(ref)  # also applies events that named the connector before we knew it
-        self._record.finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
-
-    async def _create(
-        self, step: Step, kind: Kind, activity: Callable[..., Awaitable[ObjectRef]], arg: Callable[[], Any]
-    ) -> ObjectRef:
-        """Enter `step` and create the registry object it is for: billed, recorded and indexed."""
-        self._record.enter(step)
-        ref = await self._needs_action.call(step, activity, arg, billable=True)
-        self._record.record_created(kind, ref)
-        self._remember()
-        return ref
-
-    def _use_existing_campaign(self, campaign_id: str) -> None:
-        """An approved campaign (and its brand) named in the request: the number joins it; nothing
-        is registered, created or awaited before the connector."""
-        objects, now = self.state.objects, workflow.now()
-        if objects.campaign.id is None:
-            objects.brand.id = objects.brand.id or self._input.brand_id
-            objects.campaign.id = campaign_id
-            self._record.learned_ids()
-        for step in (Step.REGISTER_BRAND, Step.AWAIT_BRAND, Step.VETTING, Step.CREATE_CAMPAIGN, Step.AWAIT_CAMPAIGN):
-            self.state.skip(step, now, f"the number joins campaign {campaign_id}")
-
-    # -- ownership and the memo -------------------------------------------------------------------
-
-    def _ownership(self, kind: Kind) -> Ownership:
-        """What the create of `kind` may adopt: built with each attempt's argument, so the first
-        schedule's moment is recorded once and kept through NEEDS_ACTION and continue-as-new."""
-        if not self._fleet:
-            return Ownership()
-        first = kind.value not in self.state.scheduled
-        if first:
-            self.state.scheduled[kind.value] = workflow.now()
-            self._remember()  # a new run of this id then knows the create may have happened
-        return Ownership(since=self.state.scheduled[kind.value], first=first)
-
-    def _remember(self) -> None:
-        """Keep the memo in step with what is recorded; only a change costs a command."""
-        if not self._fleet:
-            return
-        recorded = Recorded.of(self.state)
-        if recorded == self._remembered or (self._remembered is None and recorded.empty()):
-            self._remembered = recorded
-            return
-        workflow.upsert_memo(recorded.memo())
-        self._remembered = recorded
-
     # -- continue-as-new --------------------------------------------------------------------------
 
     def _checkpoint_due(self) -> bool:
@@ -416,5 +216,6 @@ class OnboardingWorkflow:
         await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
         self._record.settle()
-        memo = self._remembered.memo() if self._remembered is not None and not self._remembered.empty() else None
+        remembered = self._steps.remembered
+        memo = remembered.memo() if remembered is not None and not remembered.empty() else None
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)
