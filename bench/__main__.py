@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import figures, machine, profiles, report
+from bench import figures, machine, profiles, relay_figures, report
 from bench.figures import Sizes
 from bench.stack import BenchStack
 
@@ -73,7 +73,7 @@ async def measure(bench: BenchStack, sizes: Sizes) -> dict[str, Any]:
         ("memory", f"worker memory: {sizes.parked} onboardings parked",
          lambda: figures.parked_memory(bench, sizes, tag)),
         ("relay", f"relay: {sizes.deliveries} deliveries to the floor, then to the relay",
-         lambda: figures.relay(bench, sizes, results["memory"].pop("brand_ids"))),
+         lambda: relay_figures.relay(bench, sizes, results["memory"].pop("brand_ids"))),
     ]  # fmt: skip
     for key, what, phase in steps:
         began = time.monotonic()

@@ -9,7 +9,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CANCELLED, DONE
-    from workflows.actions import Actions, mark_cancelled, still_billed
+    from workflows.action_plans import mark_cancelled, still_billed
+    from workflows.actions import Actions
     from workflows.blocking import NeedsAction
     from workflows.contract import BirdEvent, Step
     from workflows.inputs import OnboardingInput, OnboardingResult
@@ -150,7 +151,7 @@ class OnboardingWorkflow:
     def status(self) -> OnboardingStatus:
         return self.state.status(workflow.info().get_current_history_length())
 
-    # -- a person's actions (Updates: their checks and bodies are in workflows/actions.py) ----------
+    # -- a person's actions (Updates: checks in workflows/action_plans.py, bodies in actions.py) ---
 
     @workflow.update
     async def resubmit_campaign(self, req: ResubmitCampaign) -> ActionResult:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 OPT_OUT_WORDS = ("STOP", "STOPALL", "END", "QUIT", "CANCEL", "UNSUBSCRIBE")
 OPT_IN_WORDS = ("START", "BEGIN", "RESUME", "REVERT", "UNSTOP")
 
-# Free, shared link shorteners: carriers filter them and Bird does not allow them (see rules.py).
+# Free, shared link shorteners: carriers filter them and Bird does not allow them (see campaign_rules.py).
 PUBLIC_SHORTENERS = frozenset({
     "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "v.gd", "buff.ly",
     "rebrand.ly", "cutt.ly", "shorturl.at", "rb.gy", "tiny.cc", "t.ly", "bl.ink", "lnkd.in", "s.id",

@@ -18,7 +18,7 @@ from sandbox.config import SandboxConfig
 from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
 from tests.workflows.sandbox_world import sandbox_world
-from workflows.actions import (
+from workflows.action_plans import (
     check_cancel,
     check_extension,
     mark_cancelled,
