@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-slow demo bench screenshot install clean
+.PHONY: test test-slow browser demo bench screenshot install clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "error: Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
@@ -20,7 +20,14 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test-slow: $(STAMP)
+# Playwright (PyPI) driving Debian's chromium, for the browser test and `make screenshot`;
+# `playwright install` is never run: no browser is downloaded.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'playwright>=1.40'
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+test-slow: browser
 	$(BIN)/python -m pytest -q -m slow
 
 demo: $(STAMP)
@@ -31,9 +38,8 @@ bench: $(STAMP)
 	$(if $(PROFILE),$(BIN)/python -m pip install --quiet 'py-spy>=0.4',)
 	$(BIN)/python -m bench $(if $(PROFILE),--profile bench/profiles --out bench/profiles,)
 
-# docs/ui.png, with `make demo KEEP=1` running; needs Debian's chromium (apt-get install chromium)
-screenshot: $(STAMP)
-	$(BIN)/python -m pip install --quiet 'playwright>=1.40'
+# docs/ui.png, with `make demo KEEP=1` running (the UI's address from TEMPORAL_UI_URL: `. .tendlc/env`)
+screenshot: browser
 	$(BIN)/python docs/screenshot.py
 
 clean:

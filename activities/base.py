@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -29,6 +30,46 @@ class ObjectRef(BaseModel):
     reason: str | None = None
     # False when list-and-match found it: an earlier attempt already created (and paid for) it.
     created: bool = True
+
+
+# How far Bird's clock may lag the workflow's when deciding whether an object was created after this
+# onboarding first scheduled its create (Bird's createdAt against Temporal's workflow time; both
+# are NTP time). Kept small: an object of the same content created within it by another
+# onboarding cannot be told from ours.
+CLOCK_SKEW = timedelta(seconds=2)
+
+
+class Ownership(BaseModel):
+    """What a create needs to recognise its own object after a lost answer, and only its own.
+
+    `since`: when the workflow first scheduled this create (kept across NEEDS_ACTION retries and
+    continue-as-new). Only objects created after it, with the same content, can be the answer we
+    lost; anything older belongs to someone else (another onboarding, an earlier customer).
+    `first`: this is the first schedule of the create; on its first attempt nothing can have been
+    created yet, so it sends without listing.
+    Both unset (an activity scheduled by older workflow code): list and match as before.
+    """
+
+    since: datetime | None = None
+    first: bool = False
+
+    def must_look(self) -> bool:
+        return not (self.first and activity.info().attempt == 1)
+
+    def may_be_ours(self, created_at: str | None) -> bool:
+        if self.since is None:
+            return True
+        if not created_at:
+            return False
+        try:
+            created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return _utc(created) >= _utc(self.since) - CLOCK_SKEW
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def rejection_text(rejection: Rejection | None, reasons: list[str] | None = None) -> str | None:

@@ -1,7 +1,8 @@
 """Brands and their vettings with The Campaign Registry, through Bird.
 
-Both creates are billed and Bird has no idempotency keys, so each first lists what exists and returns
-a match (an earlier attempt whose answer was lost, or the same brand registered before).
+Both creates are billed and Bird has no idempotency keys, so a retried create first lists what exists
+and returns a match: only an object created after this onboarding first scheduled the create, with
+the same content, can be the answer it lost (`Ownership`).
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 
-from activities.base import ObjectRef, bird_operation, rejection_text, validated
+from activities.base import ObjectRef, Ownership, bird_operation, rejection_text, validated
 from activities.errors import not_yet
 from bird.client import BirdClient
 from bird.models import Brand, BrandCreate, BrandPatch, Vetting, VettingCreate
@@ -22,6 +23,7 @@ from bird.statuses import APPROVED, EXPIRED, IN_PROGRESS
 class CreateBrandInput(BaseModel):
     workspace_id: str
     body: dict[str, Any]  # Bird's tcr-brands create body, camelCase
+    ownership: Ownership = Ownership()
 
 
 class BrandQuery(BaseModel):
@@ -39,6 +41,9 @@ class CreateVettingInput(BaseModel):
     workspace_id: str
     brand_id: str
     body: dict[str, Any]  # Bird's vettings create body: {"class": ..., "vettingProviderId": ...}
+    ownership: Ownership = Ownership()
+    # Vettings this onboarding gave up for a new one (rejected, still billed): never matched again.
+    exclude_ids: list[str] = Field(default_factory=list)
 
 
 class VettingQuery(BaseModel):
@@ -79,15 +84,18 @@ class BrandActivities:
     @activity.defn
     @bird_operation
     async def create_brand(self, req: CreateBrandInput) -> ObjectRef:
-        """Register the brand, or return the one already registered with this displayName and EIN."""
+        """Register the brand, or return the one a lost answer registered: this displayName and EIN,
+        created since the onboarding first scheduled the create."""
         body = validated(BrandCreate, req.body, "create_brand")
-        for brand in await self._bird.list_brands(req.workspace_id):
-            if (
-                brand.status != "DELETED"
-                and (brand.display_name or "").strip() == body.display_name.strip()
-                and _digits(brand.ein) == _digits(body.ein)
-            ):
-                return brand_ref(brand, created=False)
+        if req.ownership.must_look():
+            async for brand in self._bird.each_brand(req.workspace_id):
+                if (
+                    brand.status != "DELETED"
+                    and (brand.display_name or "").strip() == body.display_name.strip()
+                    and _digits(brand.ein) == _digits(body.ein)
+                    and req.ownership.may_be_ours(brand.created_at)
+                ):
+                    return brand_ref(brand, created=False)
         return brand_ref(await self._bird.create_brand(req.workspace_id, body))
 
     @activity.defn
@@ -128,13 +136,16 @@ class BrandActivities:
         An EXPIRED vetting does not count: asking again is then the point of the request.
         """
         body = validated(VettingCreate, req.body, "create_vetting")
-        for vetting in await self._bird.list_vettings(req.workspace_id, req.brand_id):
-            if (
-                vetting.status != EXPIRED
-                and (vetting.vetting_class or body.vetting_class) == body.vetting_class
-                and (vetting.vetting_provider_id or "") == (body.vetting_provider_id or vetting.vetting_provider_id or "")
-            ):
-                return vetting_ref(vetting, created=False)
+        if req.ownership.must_look():
+            async for vetting in self._bird.each_vetting(req.workspace_id, req.brand_id):
+                if (
+                    vetting.id not in req.exclude_ids
+                    and vetting.status != EXPIRED
+                    and (vetting.vetting_class or body.vetting_class) == body.vetting_class
+                    and (vetting.vetting_provider_id or "") == (body.vetting_provider_id or vetting.vetting_provider_id or "")
+                    and req.ownership.may_be_ours(vetting.created_at)
+                ):
+                    return vetting_ref(vetting, created=False)
         return vetting_ref(await self._bird.create_vetting(req.workspace_id, req.brand_id, body))
 
     @activity.defn

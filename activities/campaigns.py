@@ -1,7 +1,8 @@
 """Campaigns (10DLC use cases) under an approved brand.
 
 A create bills a registration fee and a three-month commitment, and Bird has no idempotency keys:
-the create first lists the brand's campaigns and returns the one with our name.
+a retried create first lists the brand's campaigns and returns the one with our name created since
+the onboarding first scheduled the create (`Ownership`), never another onboarding's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from temporalio import activity
 
-from activities.base import ObjectRef, bird_operation, rejection_text, validated
+from activities.base import ObjectRef, Ownership, bird_operation, rejection_text, validated
 from activities.errors import not_yet
 from bird.client import BirdClient
 from bird.models import Campaign, CampaignCreate, CampaignPatch
@@ -24,6 +25,7 @@ class CreateCampaignInput(BaseModel):
     body: dict[str, Any]  # Bird's campaigns create body, camelCase
     # Campaigns this onboarding gave up (rejected ones it replaces): never "found" as the match.
     exclude_ids: list[str] = Field(default_factory=list)
+    ownership: Ownership = Ownership()
 
 
 class PatchCampaignInput(BaseModel):
@@ -58,11 +60,16 @@ class CampaignActivities:
     async def create_campaign(self, req: CreateCampaignInput) -> ObjectRef:
         """Register the campaign, or return the brand's campaign of the same name."""
         body = validated(CampaignCreate, req.body, "create_campaign")
-        for campaign in await self._bird.list_campaigns(req.workspace_id, req.brand_id):
-            if campaign.id in req.exclude_ids:
-                continue
-            if campaign.status != "DELETED" and (campaign.name or "").strip() == body.name.strip():
-                return campaign_ref(campaign, created=False)
+        if req.ownership.must_look():
+            async for campaign in self._bird.each_campaign(req.workspace_id, req.brand_id):
+                if campaign.id in req.exclude_ids:
+                    continue
+                if (
+                    campaign.status != "DELETED"
+                    and (campaign.name or "").strip() == body.name.strip()
+                    and req.ownership.may_be_ours(campaign.created_at)
+                ):
+                    return campaign_ref(campaign, created=False)
         return campaign_ref(await self._bird.create_campaign(req.workspace_id, req.brand_id, body))
 
     @activity.defn

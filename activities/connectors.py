@@ -1,7 +1,7 @@
 """The SMS channel connector: install it on the number and campaign, then watch carriers link them.
 
-Installing is billed and not idempotent on Bird's side: the install first looks for a connector with
-our name and returns it.
+Installing is billed and not idempotent on Bird's side: a retried install first looks for a connector
+with our name on our number, created since the onboarding first scheduled the install, and returns it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 from temporalio import activity
 
-from activities.base import bird_operation
+from activities.base import Ownership, bird_operation
 from activities.errors import not_yet
 from bird.client import BirdClient
 from bird.models import SMS_CONNECTOR_TEMPLATE, Connector, ConnectorCreate
@@ -21,6 +21,7 @@ class InstallConnectorInput(BaseModel):
     phone_number_id: str
     campaign_id: str
     channel_message_type: str = "transactional"
+    ownership: Ownership = Ownership()
 
 
 class ConnectorQuery(BaseModel):
@@ -50,10 +51,15 @@ class ConnectorActivities:
     async def install_connector(self, req: InstallConnectorInput) -> ConnectorRef:
         """Install the SMS connector as the guide's example does, unless ours exists already: same
         name and, when Bird shows the connector's arguments, the same number."""
-        for connector in await self._bird.list_connectors(req.workspace_id):
-            number = (connector.arguments or {}).get("phoneNumberId")
-            if connector.name == req.name and number in (None, req.phone_number_id):
-                return ConnectorRef(id=connector.id, channel_id=_channel_id(connector), created=False)
+        if req.ownership.must_look():
+            async for connector in self._bird.each_connector(req.workspace_id):
+                number = (connector.arguments or {}).get("phoneNumberId")
+                if (
+                    connector.name == req.name
+                    and number in (None, req.phone_number_id)
+                    and req.ownership.may_be_ours(connector.created_at)
+                ):
+                    return ConnectorRef(id=connector.id, channel_id=_channel_id(connector), created=False)
         body = ConnectorCreate(
             name=req.name,
             connector_template_ref=SMS_CONNECTOR_TEMPLATE,

@@ -4,6 +4,7 @@
     BirdFinalError (400/401/403/404/409/422) -> ApplicationError(type="BirdRejected", non_retryable)
     a create body Bird's schema refuses     -> ApplicationError(type="InvalidRequest", non_retryable)
     no SMS number in stock for the prefix   -> ApplicationError(type="NoNumberInStock", non_retryable)
+    the chosen stock item sold in between   -> ApplicationError(type="StockItemSold", non_retryable)
     "not decided yet" while polling          -> ApplicationError(type="NotYet", category=BENIGN)
 
 Messages and details end up in workflow history: they carry Bird's code, message and field errors
@@ -24,6 +25,7 @@ BIRD_REJECTED = "BirdRejected"
 INVALID_REQUEST = "InvalidRequest"
 NOT_YET = "NotYet"
 NO_NUMBER_IN_STOCK = "NoNumberInStock"
+STOCK_ITEM_SOLD = "StockItemSold"  # the workflow chooses another number, nobody needs to act
 
 
 def error_details(

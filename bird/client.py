@@ -97,6 +97,14 @@ class BirdClient:
         path = f"/organizations/{organization_id}/numbers-stock-items"
         return [item async for item in self._pages("list_stock_items", path, NumberStockItem, params)]
 
+    async def stock_item_pages(self, organization_id: str, query: StockItemQuery) -> AsyncIterator[list[NumberStockItem]]:
+        """The stock items matching `query`, a page at a time: a caller that finds what it needs on
+        the first page asks for no more."""
+        params = query.model_dump(by_alias=True, exclude_none=True, exclude={"page_token"})
+        path = f"/organizations/{organization_id}/numbers-stock-items"
+        async for page in self._page_lists("list_stock_items", path, NumberStockItem, params):
+            yield page
+
     async def buy_numbers(self, workspace_id: str, body: BuyNumbersRequest) -> list[WorkspaceNumber]:
         """Buy stock items as workspace long-code numbers. Starts a billed monthly subscription."""
         data = await self._send("buy_numbers", "POST", f"/workspaces/{workspace_id}/numbers-long-code", body)
@@ -104,8 +112,11 @@ class BirdClient:
 
     async def list_numbers(self, workspace_id: str) -> list[WorkspaceNumber]:
         """The workspace's long-code numbers."""
-        path = f"/workspaces/{workspace_id}/numbers-long-code"
-        return [n async for n in self._pages("list_numbers", path, WorkspaceNumber)]
+        return [n async for n in self.each_number(workspace_id)]
+
+    def each_number(self, workspace_id: str) -> AsyncIterator[WorkspaceNumber]:
+        """The workspace's long-code numbers, fetched a page at a time as the caller reads on."""
+        return self._pages("list_numbers", f"/workspaces/{workspace_id}/numbers-long-code", WorkspaceNumber)
 
     # -- brands and vettings ---------------------------------------------------------------
 
@@ -119,7 +130,11 @@ class BirdClient:
         return Brand.model_validate(data)
 
     async def list_brands(self, workspace_id: str) -> list[Brand]:
-        return [b async for b in self._pages("list_brands", f"/workspaces/{workspace_id}/tcr-brands", Brand)]
+        return [b async for b in self.each_brand(workspace_id)]
+
+    def each_brand(self, workspace_id: str) -> AsyncIterator[Brand]:
+        """The workspace's brands, a page at a time: stop reading and no further page is asked for."""
+        return self._pages("list_brands", f"/workspaces/{workspace_id}/tcr-brands", Brand)
 
     async def update_brand(self, workspace_id: str, brand_id: str, body: BrandPatch) -> Brand:
         """Change a brand; on a REJECTED or FAILED one this sends it to TCR again (may be billed)."""
@@ -136,8 +151,11 @@ class BirdClient:
         return Vetting.model_validate(await self._send("get_vetting", "GET", path))
 
     async def list_vettings(self, workspace_id: str, brand_id: str) -> list[Vetting]:
+        return [v async for v in self.each_vetting(workspace_id, brand_id)]
+
+    def each_vetting(self, workspace_id: str, brand_id: str) -> AsyncIterator[Vetting]:
         path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/vettings"
-        return [v async for v in self._pages("list_vettings", path, Vetting)]
+        return self._pages("list_vettings", path, Vetting)
 
     async def list_resellers(self, workspace_id: str) -> list[Reseller]:
         path = f"/workspaces/{workspace_id}/tcr-resellers"
@@ -155,8 +173,11 @@ class BirdClient:
         return Campaign.model_validate(await self._send("get_campaign", "GET", path))
 
     async def list_campaigns(self, workspace_id: str, brand_id: str) -> list[Campaign]:
+        return [c async for c in self.each_campaign(workspace_id, brand_id)]
+
+    def each_campaign(self, workspace_id: str, brand_id: str) -> AsyncIterator[Campaign]:
         path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/campaigns"
-        return [c async for c in self._pages("list_campaigns", path, Campaign)]
+        return self._pages("list_campaigns", path, Campaign)
 
     async def patch_campaign(
         self, workspace_id: str, brand_id: str, campaign_id: str, body: CampaignPatch
@@ -177,8 +198,10 @@ class BirdClient:
         return Connector.model_validate(await self._send("get_connector", "GET", path))
 
     async def list_connectors(self, workspace_id: str) -> list[Connector]:
-        path = f"/workspaces/{workspace_id}/connectors"
-        return [c async for c in self._pages("list_connectors", path, Connector)]
+        return [c async for c in self.each_connector(workspace_id)]
+
+    def each_connector(self, workspace_id: str) -> AsyncIterator[Connector]:
+        return self._pages("list_connectors", f"/workspaces/{workspace_id}/connectors", Connector)
 
     async def get_connector_readiness(self, workspace_id: str, connector_id: str) -> ConnectorReadiness:
         """The connector's status checks; `useCaseStatus` turns `ok` once carriers link the number."""
@@ -236,11 +259,18 @@ class BirdClient:
     async def _pages(
         self, operation: str, path: str, model: type[M], params: dict[str, Any] | None = None
     ) -> AsyncIterator[M]:
+        async for page in self._page_lists(operation, path, model, params):
+            for item in page:
+                yield item
+
+    async def _page_lists(
+        self, operation: str, path: str, model: type[M], params: dict[str, Any] | None = None
+    ) -> AsyncIterator[list[M]]:
+        """Each page's items; the next page is requested only when the caller reads on."""
         params = {"limit": PAGE_SIZE, **(params or {})}
         for _ in range(MAX_PAGES):
             page = Page[model].model_validate(await self._send(operation, "GET", path, params=params))  # type: ignore[valid-type]
-            for item in page.results:
-                yield item
+            yield page.results
             if not page.next_page_token:
                 return
             params = {**params, "pageToken": page.next_page_token}

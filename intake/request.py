@@ -6,16 +6,24 @@ models in `bird.models`), so a request that passes here is one Bird's schema acc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from bird.models import BrandCreate, CampaignCreate, VettingCreate
-from workflows.inputs import DeadlineDays
+from bird.models.connectors import CHANNEL_MESSAGE_TYPES, ChannelMessageType
+from intake.files import FileProblem, json_lines, read_json
+from workflows.inputs import MAX_DEADLINE_DAYS, DeadlineDays
 
 _DEFAULT_DAYS = DeadlineDays()
+
+
+def _bird_name(snake: str, camel: str) -> Any:
+    """Where the request carries one of Bird's fields, Bird's camelCase name is accepted as well as
+    the snake_case one (errors name the field as the request spelled it)."""
+    return AliasChoices(camel, snake)
 
 
 class _Strict(BaseModel):
@@ -25,7 +33,7 @@ class _Strict(BaseModel):
 class NumberOrder(_Strict):
     """Buy a new number from stock."""
 
-    country_code: Annotated[str, Field(min_length=2, max_length=2)] = "US"
+    country_code: Annotated[str, Field(min_length=2, max_length=2, validation_alias=_bird_name("country_code", "countryCode"))] = "US"
     # Bird accepts bare area-code digits ("415") or an E.164 prefix ("+1415")
     prefix: Annotated[str, Field(min_length=1, max_length=250)] | None = None
 
@@ -33,46 +41,66 @@ class NumberOrder(_Strict):
 class ExistingNumber(_Strict):
     """Use a number the workspace already owns."""
 
-    phone_number_id: Annotated[str, Field(min_length=1)]
+    phone_number_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("phone_number_id", "phoneNumberId"))]
 
 
 class ExistingBrand(_Strict):
     """Use a brand already registered (and, ideally, approved)."""
 
-    brand_id: Annotated[str, Field(min_length=1)]
+    brand_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("brand_id", "brandId"))]
+
+
+class ExistingCampaign(_Strict):
+    """Add the number to an approved campaign (of the brand named by `brand.brand_id`)."""
+
+    campaign_id: Annotated[str, Field(min_length=1, validation_alias=_bird_name("campaign_id", "campaignId"))]
 
 
 class ConnectorRequest(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=255)]
-    channel_message_type: Annotated[str, Field(min_length=1)] = "transactional"
+    # one of Bird's values (bird/models/connectors.py), checked here so that a typo is refused
+    # before anything is bought rather than by the connector install at the end
+    channel_message_type: Annotated[
+        ChannelMessageType, Field(validation_alias=_bird_name("channel_message_type", "channelMessageType"))
+    ] = "transactional"
+
+
+# A deadline becomes a timer: a positive, finite number of days up to a year (the workflow clamps
+# anything else it finds in an older input, workflows/inputs.py).
+DeadlineDaysValue = Annotated[float, Field(gt=0, le=MAX_DEADLINE_DAYS, allow_inf_nan=False)]
 
 
 class Deadlines(_Strict):
     """How long each wait may take before a person is asked to look (days)."""
 
     # the workflow's own defaults, so a request without `deadlines` gets exactly what it would
-    brand_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.brand
-    vetting_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.vetting
-    campaign_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.campaign
-    readiness_days: Annotated[float, Field(gt=0)] = _DEFAULT_DAYS.readiness
+    brand_days: DeadlineDaysValue = _DEFAULT_DAYS.brand
+    vetting_days: DeadlineDaysValue = _DEFAULT_DAYS.vetting
+    campaign_days: DeadlineDaysValue = _DEFAULT_DAYS.campaign
+    readiness_days: DeadlineDaysValue = _DEFAULT_DAYS.readiness
 
 
-def _which(*, key: str):
+def _which(*keys: str):
     def pick(value: Any) -> str:
         if isinstance(value, dict):
-            return "existing" if key in value else "new"
-        return "existing" if hasattr(value, key) else "new"
+            return "existing" if any(key in value for key in keys) else "new"
+        return "existing" if any(hasattr(value, key) for key in keys) else "new"
 
     return Discriminator(pick)
 
 
 NumberSpec = Annotated[
     Union[Annotated[ExistingNumber, Tag("existing")], Annotated[NumberOrder, Tag("new")]],
-    _which(key="phone_number_id"),
+    _which("phone_number_id", "phoneNumberId"),
 ]
 BrandSpec = Annotated[
     Union[Annotated[ExistingBrand, Tag("existing")], Annotated[BrandCreate, Tag("new")]],
-    _which(key="brand_id"),
+    _which("brand_id", "brandId"),
+]
+
+CampaignSpec = Annotated[
+    Union[Annotated[ExistingCampaign, Tag("existing")], Annotated[CampaignCreate, Tag("new")]],
+    _which("campaign_id", "campaignId"),
 ]
 
 
@@ -85,9 +113,26 @@ class OnboardingRequest(_Strict):
     number: NumberSpec = Field(default_factory=NumberOrder)
     brand: BrandSpec
     vetting: VettingCreate | None = None
-    campaign: CampaignCreate
+    campaign: CampaignSpec
     connector: ConnectorRequest
     deadlines: Deadlines = Field(default_factory=Deadlines)
+    # pre-flight rule ids the operator overrides (e.g. ["CAMPAIGN_PLACEHOLDER_TEXT"]); checked
+    # against the rule table in intake/preflight, each accepted finding kept in the status
+    accept: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _existing_campaign_needs_its_brand(self) -> "OnboardingRequest":
+        if isinstance(self.campaign, ExistingCampaign):
+            if not isinstance(self.brand, ExistingBrand):
+                raise PydanticCustomError(
+                    "existing_campaign",
+                    "brand: must be {\"brand_id\": ...} (the campaign's brand) when campaign.campaign_id is given",
+                )
+            if self.vetting is not None:
+                raise PydanticCustomError(
+                    "existing_campaign", "vetting: not used when campaign.campaign_id names an approved campaign"
+                )
+        return self
 
 
 class RequestError(Exception):
@@ -99,6 +144,10 @@ class RequestError(Exception):
         self.errors = errors
 
 
+class UnreadableFile(RequestError):
+    """The file is not UTF-8 JSON within the caps (intake/files.py): one problem, one line."""
+
+
 _TAGS = {"existing", "new"}
 
 
@@ -108,7 +157,14 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 
 def describe_errors(exc: ValidationError) -> list[str]:
-    return [f"{field_path(err['loc'])}: {err['msg']}" for err in exc.errors()]
+    return [f"{field_path(err['loc'])}: {_message(err)}" for err in exc.errors()]
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "literal_error" and err["loc"][-1] in ("channelMessageType", "channel_message_type"):
+        # pydantic's "Input should be 'a', 'b' or 'c'" lists them; say it the way the README does
+        return f"must be one of {', '.join(CHANNEL_MESSAGE_TYPES)} (Bird's values), got {err['input']!r}"
+    return err["msg"]
 
 
 def parse_request(data: Any, source: str = "request") -> OnboardingRequest:
@@ -120,11 +176,27 @@ def parse_request(data: Any, source: str = "request") -> OnboardingRequest:
 
 def load_request(path: str | Path) -> OnboardingRequest:
     """Read and validate a request file, reporting every error at once."""
-    path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise RequestError(str(path), ["file not found"]) from None
-    except json.JSONDecodeError as exc:
-        raise RequestError(str(path), [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from None
+        data = read_json(path)
+    except FileProblem as exc:
+        raise UnreadableFile(exc.source, [exc.problem]) from None
     return parse_request(data, str(path))
+
+
+def read_request_lines(path: str | Path) -> list[tuple[str, Any]]:
+    """A `.jsonl` batch: one (`FILE:LINE`, parsed JSON) per non-blank line, or (`FILE:LINE`,
+    `RequestError`) for a line that is not JSON within the caps (intake/files.py).
+    `UnreadableFile` for a file that cannot be read at all, or holds no request."""
+    try:
+        lines = list(json_lines(path))
+    except FileProblem as exc:
+        raise UnreadableFile(exc.source, [exc.problem]) from None
+    rows: list[tuple[str, Any]] = []
+    for number, value in lines:
+        source = f"{path}:{number}"
+        if isinstance(value, FileProblem):
+            value = RequestError(source, [f"(request): {value.problem}"])
+        rows.append((source, value))
+    if not rows:
+        raise UnreadableFile(str(path), ["no requests (every line is blank)"])
+    return rows

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from temporalio.client import Client
 
-from bird.events import FOLLOWED_EVENTS, describe_event
+from bird.events import FOLLOWED_EVENTS, describe_event, event_problem
 from bird.models import WebhookEnvelope
 from bird.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from relay.dedupe import RecentDeliveries
@@ -135,6 +135,11 @@ def create_app(
         fields.update(service=envelope.service, event=envelope.event)
         log.debug("delivery %s payload=%s", _kv(**fields), json.dumps(envelope.payload))
 
+        problem = event_problem(envelope.service, envelope.event, envelope.payload)
+        if problem is not None:
+            # One of ours with a field the onboarding could not read (an id that is a number, a time
+            # without a zone): refused here, before it can reach a workflow.
+            return done(400, "malformed_event", logging.WARNING, reason=problem)
         ref = describe_event(envelope.service, envelope.event, envelope.payload)
         if ref is None:
             if (envelope.service, envelope.event) in FOLLOWED_EVENTS:
@@ -143,29 +148,39 @@ def create_app(
                 return done(200, "unroutable", logging.WARNING)
             return done(200, "ignored")
         fields.update(object_id=ref.object_id, object_status=ref.status)
+        if delivery_id in recent:
+            return done(200, "duplicate")
 
-        async with recent.exclusive(delivery_id):
+        async def route() -> tuple[str, dict[str, str]]:
+            """Find the owners and signal them: once per delivery, however many copies are waiting."""
             if delivery_id in recent:
-                return done(200, "duplicate")
-            try:
-                owners = await find_onboardings(link, ref, retry_seconds=settings.relay_lookup_retry_seconds)
-                if not owners:
-                    # Polling covers what no onboarding claims; a 2xx stops Bird retrying for a day.
-                    return done(200, "unmatched")
-                event = BirdEvent(
-                    service=envelope.service,
-                    event=envelope.event,
-                    payload=envelope.payload,
-                    delivery_id=delivery_id,
-                    received_at=datetime.fromtimestamp(clock(), UTC).isoformat(),
-                )
-                signalled = await signal_onboardings(link, owners, event)
-            except TemporalUnavailable as exc:
-                return done(503, "temporal_unavailable", logging.ERROR, error=str(exc))
+                return "duplicate", {}
+            owners = await find_onboardings(link, ref, retry_seconds=settings.relay_lookup_retry_seconds)
+            if not owners:
+                # Polling covers what no onboarding claims; a 2xx stops Bird retrying for a day.
+                return "unmatched", {}
+            event = BirdEvent(
+                service=envelope.service,
+                event=envelope.event,
+                payload=envelope.payload,
+                delivery_id=delivery_id,
+                received_at=datetime.fromtimestamp(clock(), UTC).isoformat(),
+            )
+            signalled = await signal_onboardings(link, owners, event)
             if not signalled:
-                return done(200, "unmatched", closed=",".join(owners))
+                return "unmatched", {"closed": ",".join(owners)}
             recent.remember(delivery_id)
-            return done(200, "signalled", workflows=",".join(signalled))
+            return "signalled", {"workflows": ",".join(signalled)}
+
+        # Copies of one delivery share one lookup and one signal rather than queueing behind each
+        # other (an unmatched lookup takes RELAY_LOOKUP_RETRY_SECONDS); other deliveries run alongside.
+        try:
+            (outcome, extra), joined = await recent.shared(delivery_id, route)
+        except TemporalUnavailable as exc:
+            return done(503, "temporal_unavailable", logging.ERROR, error=str(exc))
+        if joined and outcome == "signalled":
+            return done(200, "duplicate")
+        return done(200, outcome, **extra)
 
     return app
 

@@ -9,6 +9,7 @@ import sys
 import uvicorn
 
 from relay.app import create_app
+from relay.server import server_config
 from runtime.connection import connect
 from runtime.settings import RelayConfigError, RelaySettings
 
@@ -37,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
         "starting url=%s keys=%d temporal=%s namespace=%s",
         settings.relay_public_url, len(settings.signing_keys()), settings.temporal_address, settings.temporal_namespace,
     )  # fmt: skip
-    # The relay logs every delivery itself; uvicorn's access log would repeat each one.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    config = server_config(app, settings, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.Server(config).run()
     return 0

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class RecentDeliveries:
     def __init__(self, size: int) -> None:
         self._size = size
         self._seen: OrderedDict[str, None] = OrderedDict()
-        # One lock per delivery in flight: Bird may retry while the first attempt still waits for
-        # Temporal, and the second must wait for the first's outcome instead of signalling too.
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiters: dict[str, int] = {}
+        # The work in flight per delivery: Bird may send a copy while the first still waits for
+        # Temporal (or for a lookup that finds nobody), and the copy shares the first's outcome
+        # instead of signalling again or queueing behind it.
+        self._in_flight: dict[str, asyncio.Future[object]] = {}
 
     def __contains__(self, delivery_id: str) -> bool:
         if delivery_id in self._seen:
@@ -38,16 +40,20 @@ class RecentDeliveries:
         while len(self._seen) > self._size:
             self._seen.popitem(last=False)
 
-    @asynccontextmanager
-    async def exclusive(self, delivery_id: str) -> AsyncIterator[None]:
-        """Hold while checking, signalling and remembering one delivery id."""
-        lock = self._locks.setdefault(delivery_id, asyncio.Lock())
-        self._waiters[delivery_id] = self._waiters.get(delivery_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiters[delivery_id] -= 1
-            if not self._waiters[delivery_id]:
-                del self._waiters[delivery_id]
-                del self._locks[delivery_id]
+    async def shared(self, delivery_id: str, work: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """Run `work` once for every copy of a delivery that arrives while it runs; each copy gets
+        its outcome (or its exception), and whether it joined a copy already under way. A copy
+        whose client goes away does not cancel the work the others wait for."""
+        task = self._in_flight.get(delivery_id)
+        joined = task is not None
+        if task is None:
+            task = asyncio.ensure_future(work())
+            self._in_flight[delivery_id] = task
+            task.add_done_callback(lambda done: self._finished(delivery_id, done))
+        return await asyncio.shield(task), joined  # type: ignore[return-value]
+
+    def _finished(self, delivery_id: str, task: asyncio.Future[object]) -> None:
+        if self._in_flight.get(delivery_id) is task:
+            del self._in_flight[delivery_id]
+        if not task.cancelled():
+            task.exception()  # retrieved here, so that no copy left waiting is needed to see it

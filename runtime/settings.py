@@ -20,8 +20,14 @@ from temporalio.client import TLSConfig
 
 from bird.client import DEFAULT_BASE_URL, DEFAULT_READINESS_PATH, BirdClient
 from bird.signing import DEFAULT_MAX_AGE_SECONDS
-from workflows.contract import DEFAULT_TASK_QUEUE
-from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS, PollSettings
+from workflows.contract import DEFAULT_TASK_QUEUE, bird_task_queue_for
+from workflows.inputs import (
+    DEFAULT_POLL_MAX_SECONDS,
+    DEFAULT_POLL_MIN_SECONDS,
+    MAX_POLL_MAX_SECONDS,
+    MAX_POLL_MIN_SECONDS,
+    PollSettings,
+)
 
 MIB = 1024 * 1024
 
@@ -55,8 +61,21 @@ class TemporalSettings(_FromEnvironment):
         # Temporal Cloud API keys travel over TLS
         return self.temporal_api_key is not None
 
+    @property
+    def bird_task_queue(self) -> str:
+        """The Bird activities' own task queue (`<TENDLC_TASK_QUEUE>-bird`), paced by its rate limit."""
+        return bird_task_queue_for(self.tendlc_task_queue)
+
     def workflow_url(self, workflow_id: str) -> str:
         return f"{self.temporal_ui_url.rstrip('/')}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+
+
+class PacingSettings(_FromEnvironment):
+    """How fast all workers together may call Bird: Bird's quota is per organization, not per worker."""
+
+    # Bird requests per second for every worker together; enforced by Temporal's task-queue rate
+    # limit on the Bird activities' queue (worker/main.py), so adding workers does not raise it.
+    tendlc_bird_rate_limit: float = Field(default=20.0, gt=0)
 
 
 class BirdApiSettings(_FromEnvironment):
@@ -111,18 +130,32 @@ class WebhookSettings(_FromEnvironment):
 class PollingSettings(_FromEnvironment):
     """Fallback polling while an approval is awaited; the workflow receives it in its input."""
 
-    tendlc_poll_min_seconds: float = Field(default=DEFAULT_POLL_MIN_SECONDS, gt=0)
-    tendlc_poll_max_seconds: float = Field(default=DEFAULT_POLL_MAX_SECONDS, gt=0)
+    # Positive and finite, with a ceiling (a year): each becomes a timer in the workflow.
+    tendlc_poll_min_seconds: float = Field(
+        default=DEFAULT_POLL_MIN_SECONDS, gt=0, le=MAX_POLL_MIN_SECONDS, allow_inf_nan=False
+    )
+    tendlc_poll_max_seconds: float = Field(
+        default=DEFAULT_POLL_MAX_SECONDS, gt=0, le=MAX_POLL_MAX_SECONDS, allow_inf_nan=False
+    )
 
     def poll(self) -> PollSettings:
         return PollSettings(min_seconds=self.tendlc_poll_min_seconds, max_seconds=self.tendlc_poll_max_seconds)
 
 
+class NotifySettings(_FromEnvironment):
+    """Where a person is told that an onboarding needs them, is DONE or CANCELLED (Standard
+    Webhooks); read by the worker only, so neither the URL nor the secret enters workflow history."""
+
+    tendlc_notify_url: str | None = None  # unset: no notifications
+    tendlc_notify_secret: SecretStr | None = None  # whsec_<base64 key>: signs every notification
+    tendlc_notify_timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 # -- one model per kind of process --------------------------------------------------------------
 
 
-class WorkerSettings(TemporalSettings, BirdApiSettings):
-    """`tendlc worker`: Temporal, Bird's API, and the worker's own knobs."""
+class WorkerSettings(TemporalSettings, BirdApiSettings, PacingSettings, NotifySettings):
+    """`tendlc worker`: Temporal, Bird's API and its pace, notifications, and the worker's own knobs."""
 
     # Bird calls are short I/O waits; the bound keeps one worker from opening too many connections.
     tendlc_max_concurrent_activities: int = Field(default=50, ge=1)
@@ -135,7 +168,9 @@ class WorkerSettings(TemporalSettings, BirdApiSettings):
     tendlc_sticky_schedule_to_start_seconds: float = Field(default=10.0, gt=0)
     # Prometheus metrics (the SDK's and ours) at http://<host>:<port>/metrics; off when unset.
     tendlc_metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    tendlc_metrics_host: str = "0.0.0.0"
+    # Loopback unless told otherwise, like the relay: metrics name onboardings and steps. A
+    # container publishing the port listens on 0.0.0.0 (docker-compose.yml: --metrics-host).
+    tendlc_metrics_host: str = "127.0.0.1"
     tendlc_metrics_interval_seconds: float = Field(default=15.0, gt=0)
 
 
@@ -156,6 +191,13 @@ class RelaySettings(TemporalSettings, WebhookSettings):
     relay_temporal_timeout_seconds: float = 10.0
     # Delivery ids remembered to answer repeated deliveries without a second signal.
     relay_dedupe_size: int = 10_000
+    # The HTTP server's limits (relay/server.py): a connection must finish its request headers
+    # within this long, an idle kept-alive connection is closed after this long, a request head may
+    # be this large, and past this many connections and requests in flight the answer is a 503.
+    relay_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    relay_keep_alive_seconds: int = Field(default=5, ge=1)
+    relay_max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    relay_max_connections: int = Field(default=200, ge=1)
 
     def check(self) -> None:
         """Raise `RelayConfigError` naming every setting that stops the relay from verifying."""

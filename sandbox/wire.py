@@ -22,9 +22,20 @@ class CamelModel(BaseModel):
     )
 
 
+# Seconds added to the wall clock in the timestamps objects carry (createdAt, updatedAt). Tests on
+# Temporal's time-skipping server set it so that Bird's clock follows the workflows' clock, which
+# runs ahead of the wall clock whenever the server skips time; nothing else changes it.
+_clock_offset = 0.0
+
+
+def set_clock_offset(seconds: float) -> None:
+    global _clock_offset
+    _clock_offset = seconds
+
+
 def iso(ts: float | None = None) -> str:
     """Bird's timestamp form: UTC with milliseconds, `2025-03-27T08:39:48.091Z`."""
-    moment = datetime.fromtimestamp(time.time() if ts is None else ts, UTC)
+    moment = datetime.fromtimestamp(time.time() + _clock_offset if ts is None else ts, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

@@ -7,6 +7,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from runtime.processes import exit_without_teardown
 
@@ -15,11 +16,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "start": ("starter.start", "validate a request file and start its onboarding"),
     "check": ("starter.check", "pre-flight checks of a request file, without starting anything"),
     "status": ("starter.status", "one onboarding's timeline, objects, waits and charges"),
-    "list": ("starter.listing", "a table of onboardings"),
+    "list": ("starter.listing", "a table of onboardings, a page at a time"),
+    "costs": ("starter.costs", "what the listed onboardings were charged, per kind and per onboarding"),
     "resubmit-campaign": ("starter.operator", "correct and resubmit a declined or rejected campaign"),
     "resubmit-brand": ("starter.operator", "correct and resubmit a failed or rejected brand"),
     "cancel": ("starter.operator", "stop an onboarding, reporting what stays billed"),
     "extend-deadline": ("starter.operator", "wait longer for a decision whose wait ran out"),
+    "retry": ("starter.retry", "try the step that stopped in NEEDS_ACTION again, with optional corrections"),
     "worker": ("worker.cli", "run the Temporal worker"),
     "relay": ("relay.cli", "run the webhook relay"),
     "webhooks": ("relay.setup", "make sure Bird posts 10DLC and channel events to the relay"),
@@ -28,8 +31,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def installed_version() -> str:
+    try:
+        return version("bird-10dlc")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tendlc", description="US 10DLC onboarding on Bird, durable on Temporal.")
+    parser.add_argument("--version", action="version", version=f"tendlc {installed_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)

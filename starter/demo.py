@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import os
 import signal
 import sys
@@ -37,6 +38,7 @@ from runtime.settings import StarterSettings
 from runtime.stack import LocalStack, StackConfig
 from starter.console import make_console
 from starter.start import Refused, prepare, start
+from starter.views import charge_view, onboarding_view
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
 from workflows.onboarding import OnboardingWorkflow
 from workflows.messages import ResubmitCampaign
@@ -44,6 +46,7 @@ from workflows.state import OnboardingStatus
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"
 STATE_FILE = "stack.json"  # the kept stack's processes, for `tendlc demo --stop`
+ENV_FILE = "env"  # the kept stack's environment, for `. .tendlc/env`
 
 # `--scenario declined`: the campaign's first review declines it, the review after the
 # resubmission approves it (sandbox/scenario.py); other kinds are approved as by default.
@@ -137,10 +140,10 @@ async def onboard(stack: LocalStack, args: argparse.Namespace, console: Console,
     if args.scenario == "declined" and status is not None and status.step == Step.NEEDS_ACTION:
         if await resubmit_declined(handle, status, console):
             status = await watch(handle, console, deadline=deadline, printed=printed)
-    summary = summarize(status, stack.ledger(), url, time.monotonic() - began)
+    summary = summarize(status, stack.ledger(), url, time.monotonic() - began, workflow_id_for(input.onboarding_id))
     print_summary(summary, console)
     if args.summary_json:
-        args.summary_json.write_text(json.dumps(summary, indent=2, default=str))
+        args.summary_json.write_text(json.dumps(summary, indent=2))
     return 0 if status is not None and status.step == Step.DONE else 1
 
 
@@ -244,39 +247,25 @@ def print_changes(status: OnboardingStatus, printed: dict[Step, str], console: C
 # -- the summary ----------------------------------------------------------------------------------
 
 
-def summarize(status: OnboardingStatus | None, ledger: dict[str, Any], url: str, seconds: float) -> dict[str, Any]:
-    objects = status.objects if status else None
-    ids = {
-        name: getattr(objects, name).id
-        for name in ("number", "brand", "vetting", "campaign", "connector", "channel")
-        if objects is not None and getattr(objects, name).id
-    }
-    return {
-        "onboarding_id": status.onboarding_id if status else None,
-        "step": status.step.value if status else None,
-        "blocked": status.blocked.reason if status and status.blocked else None,
-        "number": objects.number.number_string if objects else None,
-        "ids": ids,
-        "charges": [
-            {"kind": e["kind"], "object_id": e["objectId"], "amount": e["amount"], "currency": e["currency"]}
-            for e in ledger.get("entries", [])
-        ],
-        "charge_counts": ledger.get("counts", {}),
-        "charge_totals": ledger.get("totals", {}),
-        "seconds": round(seconds, 1),
-        "ui": url,
-    }
+def summarize(status: OnboardingStatus | None, ledger: dict[str, Any], url: str, seconds: float,
+              workflow_id: str) -> dict[str, Any]:  # fmt: skip
+    """The onboarding in the shared JSON shape (starter/views.py), its charges from the sandbox's
+    ledger (what Bird billed), the demo's own figures in `detail`."""
+    charges = [charge_view(e["kind"], e["objectId"], e["amount"], e["currency"]) for e in ledger.get("entries", [])]
+    detail = {"seconds": f"{seconds:.1f}", "charge_counts": ledger.get("counts", {}), "charges_from": "sandbox ledger"}
+    return onboarding_view(workflow_id=workflow_id, ui=url, status=status, charges=charges, detail=detail)
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     ok = summary["step"] == Step.DONE
     console.print()
     console.print(f"[{'green' if ok else 'red'}]{summary['step']}[/] {summary['onboarding_id']} "
-                  f"in {summary['seconds']}s, number {summary['number']}")  # fmt: skip
+                  f"in {summary['detail']['seconds']}s, number {summary['number']}")  # fmt: skip
     if summary["blocked"]:
-        console.print(f"  needs a person: {summary['blocked']}")
-    for name, value in summary["ids"].items():
-        console.print(f"  {name:<10} {value}")
+        console.print(f"  needs a person: {summary['blocked']['reason']}")
+    for name, obj in summary["objects"].items():
+        if obj["id"]:
+            console.print(f"  {name:<10} {obj['id']}")
     console.print("  charges (sandbox ledger):")
     for charge in summary["charges"]:
         console.print(f"    {charge['kind']:<10} {charge['amount']:>8} {charge['currency']}  {charge['object_id']}")
@@ -288,11 +277,28 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
 # -- keeping the stack ----------------------------------------------------------------------------
 
 
+def write_env(stack: LocalStack) -> Path:
+    """The kept stack's environment as a shell file (`. .tendlc/env`), so that the next `tendlc`
+    command talks to this stack. Readable by its owner only: it holds the sandbox's keys."""
+    path = stack.config.home / ENV_FILE
+    lines = ["# the environment of the stack `tendlc demo --keep` left running; use: . " + str(path)]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in sorted(stack.config.env().items())]
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def keep(stack: LocalStack, console: Console) -> None:
     pids = {child.name: child.process.pid for child in stack.supervisor.children}
     (stack.home / STATE_FILE).write_text(json.dumps(pids))
+    env = write_env(stack)
+    home = "" if stack.config.home == Path(".tendlc") else f" --home {stack.config.home}"
     console.print(f"left running: {', '.join(f'{n} (pid {p})' for n, p in pids.items())}")
-    console.print(f"stop with: tendlc demo --stop{'' if stack.config.home == Path('.tendlc') else f' --home {stack.config.home}'}")
+    console.print(f"its environment is in {env}; to use the stack from this shell:")
+    console.print(f"  . {env}")
+    console.print("  .venv/bin/tendlc status acme-sms      # or: tendlc list, tendlc start examples/…")
+    console.print(f"stop with: .venv/bin/tendlc demo --stop{home}")
 
 
 def stop_kept(home: Path, console: Console) -> int:
@@ -307,4 +313,5 @@ def stop_kept(home: Path, console: Console) -> int:
         except ProcessLookupError:
             console.print(f"{name} (pid {pid}) was not running")
     state.unlink()
+    (home / ENV_FILE).unlink(missing_ok=True)  # it named a stack that is gone
     return 0

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,6 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from bird.errors import field_errors_of
 from bird.models import BrandPatch, CampaignPatch
+from intake.files import FileProblem, read_json
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from starter.status import handle_for
@@ -97,12 +97,9 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
     workflow checks again against the body the onboarding was started with."""
     err = err or sys.stderr
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        print(f"{path}: file not found", file=err)
-        return None
-    except json.JSONDecodeError as exc:
-        print(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", file=err)
+        data = read_json(path)
+    except FileProblem as exc:
+        print(exc, file=err)
         return None
     if not isinstance(data, dict):
         print(f"{path}: must be a JSON object of the fields to change", file=err)
@@ -118,7 +115,7 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
     return data
 
 
-async def send(ident: str, update: Any, arg: BaseModel, *, out: TextIO) -> int:
+async def send(ident: str, update: Any, arg: BaseModel | dict[str, Any], *, out: TextIO) -> int:
     """Send one Update and print its outcome; returns the exit code."""
     settings = StarterSettings()
     try:
@@ -128,7 +125,7 @@ async def send(ident: str, update: Any, arg: BaseModel, *, out: TextIO) -> int:
         return EXIT_UNAVAILABLE
     handle = handle_for(client, ident)
     try:
-        result: ActionResult = await handle.execute_update(update, arg)
+        result: ActionResult = await handle.execute_update(update, arg, result_type=ActionResult)
     except WorkflowUpdateFailedError as exc:
         return _failed(exc, out)
     except RPCError as exc:

@@ -1,22 +1,22 @@
-"""`tendlc start FILE [--wait]` (and `python -m starter FILE`): validate a request, start its onboarding.
+"""`tendlc start FILE... [--wait]` (and `python -m starter FILE...`): validate requests, start their
+onboardings. One request is followed step by step; a batch (`.jsonl` files, several files) is
+validated as a whole and followed in one progress view (starter/batch.py).
 
 Nothing reaches Temporal (let alone Bird, where creates cost money) until the whole request is known
 to be usable: schema errors, missing workspace/organization and pre-flight errors are all listed at
 once and refuse the start with exit code 2.
 
-Exit codes: 0 started (with --wait: DONE), 1 ended FAILED or CANCELLED, 2 request refused,
-3 an onboarding with this id is already open (or already completed), 4 NEEDS_ACTION,
-5 Temporal not reachable.
+Exit codes: 0 started (with --wait: all DONE), 1 one ended FAILED or CANCELLED, 2 request refused
+(a batch: any request; nothing started), 3 nothing started because every onboarding is already open
+(or already completed), 4 NEEDS_ACTION (a batch: any), 5 Temporal not reachable.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
@@ -27,15 +27,18 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
+from intake.files import FileProblem, read_json
 from intake.inputs import onboarding_input
-from intake.preflight import check_request
-from intake.request import OnboardingRequest, RequestError, load_request
+from intake.preflight import UnknownRules, accepted_rules, check_request
+from intake.request import OnboardingRequest, RequestError, UnreadableFile, load_request, parse_request
+from intake.summary import start_details, start_summary
 from runtime.connection import connect
 from runtime.settings import StarterSettings
-from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
+from workflows.contract import ONBOARDING_ID, STEP, Step, bird_task_queue_for, workflow_id_for
 from workflows.inputs import OnboardingInput
+from workflows.memo import MEMO_KEY, Recorded
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus, PreflightWarning
 
@@ -45,34 +48,54 @@ EXIT_OK, EXIT_ENDED, EXIT_REFUSED, EXIT_ALREADY_OPEN, EXIT_NEEDS_ACTION, EXIT_UN
 class Refused(Exception):
     """The request cannot be started; `problems` lists every reason, each naming its field."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str], *, unreadable: bool = False) -> None:
         super().__init__(f"{source}: " + "; ".join(problems))
         self.source = source
         self.problems = problems
+        # not JSON at all (binary, too large, ...): said in one line
+        self.unreadable = unreadable
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="the onboarding request (JSON), e.g. examples/onboarding.json")
-    parser.add_argument("--wait", action="store_true", help="show each step as it happens; exit 0 on DONE")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="onboarding requests: FILE.json (one request) or FILE.jsonl (one per line), e.g. examples/onboarding.json",
+    )
+    parser.add_argument("--wait", action="store_true", help="follow until each is DONE or NEEDS_ACTION; exit 0 if all DONE")
     parser.add_argument("--interval", type=float, default=1.0, help="with --wait: seconds between status checks")
+    parser.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="override this pre-flight rule (e.g. CAMPAIGN_PLACEHOLDER_TEXT; repeatable, added to the request's "
+        "`accept`): its findings no longer refuse the start and are kept in the status as accepted",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="a batch: how many starts in flight at once (default 32)"
+    )
 
 
-def preflight(request: OnboardingRequest) -> tuple[list[str], list[PreflightWarning]]:
-    """Pre-flight findings as (errors, warnings): errors refuse the start, warnings are recorded."""
+def preflight(request: OnboardingRequest, accept: frozenset[str] = frozenset()) -> tuple[list[str], list[PreflightWarning]]:
+    """Pre-flight findings as (errors, warnings): errors refuse the start, warnings are recorded;
+    an error whose rule the operator accepted is recorded too, marked accepted."""
     errors: list[str] = []
     warnings: list[PreflightWarning] = []
-    for finding in check_request(request):
-        if finding.severity == "error":
+    for finding in check_request(request, accept):
+        if finding.severity == "error" and not finding.accepted:
             errors.append(f"{finding.field}: {finding.message} [{finding.rule_id}]")
         else:
-            warnings.append(PreflightWarning(rule_id=finding.rule_id, field=finding.field, message=finding.message))
+            warnings.append(PreflightWarning(rule_id=finding.rule_id, field=finding.field, message=finding.message,
+                                             accepted=finding.accepted))  # fmt: skip
     return errors, warnings
 
 
 def _raw_ids(path: str) -> dict[str, Any]:
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+        data = read_json(path)
+    except FileProblem:
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -88,17 +111,39 @@ def _settings_problems(request_ids: dict[str, Any], settings: StarterSettings) -
     return problems
 
 
-def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
+def prepare(path: str, settings: StarterSettings, accept: list[str] | None = None) -> OnboardingInput:
     """The workflow input for a request file, or `Refused` with every problem found."""
     try:
         request = load_request(path)
+    except UnreadableFile as exc:
+        raise Refused(exc.source, exc.errors, unreadable=True) from None
     except RequestError as exc:
         raise Refused(exc.source, exc.errors + _settings_problems(_raw_ids(path), settings)) from None
+    return prepare_request(request, path, settings, accept)
+
+
+def prepare_data(data: Any, source: str, settings: StarterSettings, accept: list[str] | None = None) -> OnboardingInput:
+    """As `prepare`, for a request already read (one line of a `.jsonl` batch)."""
+    try:
+        request = parse_request(data, source)
+    except RequestError as exc:
+        raw = data if isinstance(data, dict) else {}
+        raise Refused(source, exc.errors + _settings_problems(raw, settings)) from None
+    return prepare_request(request, source, settings, accept)
+
+
+def prepare_request(
+    request: OnboardingRequest, source: str, settings: StarterSettings, accept: list[str] | None = None
+) -> OnboardingInput:
     problems = _settings_problems(request.model_dump(include={"workspace_id", "organization_id"}), settings)
-    errors, warnings = preflight(request)
+    try:
+        accepted = accepted_rules([*request.accept, *(accept or [])])
+    except UnknownRules as exc:
+        raise Refused(source, [f"accept: {exc}", *problems]) from None
+    errors, warnings = preflight(request, accepted)
     problems += errors
     if problems:
-        raise Refused(path, problems)
+        raise Refused(source, problems)
     workspace_id = request.workspace_id or settings.bird_workspace_id
     organization_id = request.organization_id or settings.bird_organization_id
     return onboarding_input(
@@ -110,28 +155,74 @@ def prepare(path: str, settings: StarterSettings) -> OnboardingInput:
     )
 
 
+# The ends after which the same onboarding id may start again (ALLOW_DUPLICATE_FAILED_ONLY).
+RESTARTABLE = frozenset(
+    {
+        WorkflowExecutionStatus.FAILED,
+        WorkflowExecutionStatus.TERMINATED,
+        WorkflowExecutionStatus.TIMED_OUT,
+        WorkflowExecutionStatus.CANCELED,
+    }
+)
+
+
+async def earlier_record(client: Client, workflow_id: str) -> Recorded | None:
+    """What the latest earlier run of this onboarding recorded in its memo (workflows/memo.py), if
+    it ended without finishing: the new run adopts it rather than buying everything again."""
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    if description.status not in RESTARTABLE:
+        return None
+    value = await description.memo_value(MEMO_KEY, None)
+    return Recorded.model_validate(value) if value else None
+
+
+async def start_workflow(
+    client: Client, input: OnboardingInput, *, task_queue: str, prior: Recorded | None = None
+) -> WorkflowHandle:
+    """Start the onboarding's workflow; `WorkflowAlreadyStartedError` while one with the same id is
+    open, or after one completed (a second run would buy a second number). `prior`: what an earlier,
+    unfinished run of the same id recorded (`earlier_record`), adopted by this run."""
+    # Bird activities go to the workflow queue's Bird queue, paced by its rate limit (worker/main.py)
+    input = input.model_copy(update={"bird_task_queue": bird_task_queue_for(task_queue), "prior": prior})
+    return await client.start_workflow(
+        OnboardingWorkflow.run,
+        input,
+        id=workflow_id_for(input.onboarding_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        # A completed onboarding is not started again; one that failed or was terminated may be.
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        # kept by Temporal beside the search attributes: `tendlc status` shows them when no worker answers
+        memo={"warnings": [w.model_dump(mode="json") for w in input.warnings]},
+        # the Temporal UI's summary and details of the run (what it is for), beside the live current details
+        static_summary=start_summary(input),
+        static_details=start_details(input),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(ONBOARDING_ID, input.onboarding_id),
+                SearchAttributePair(STEP, Step.BUY_NUMBER.value),
+            ]
+        ),
+    )
+
+
 async def start(
     client: Client, input: OnboardingInput, *, task_queue: str, out: TextIO
 ) -> tuple[int, WorkflowHandle | None]:
-    """Start the onboarding; refuse (exit 3) while one with the same id is open or after one completed."""
+    """Start the onboarding; refuse (exit 3) while one with the same id is open or after one completed.
+    A new run after a terminated or failed one starts from what that run recorded (`prior`)."""
     workflow_id = workflow_id_for(input.onboarding_id)
+    prior = await earlier_record(client, workflow_id)
+    if prior is not None:
+        held = ", ".join(f"{kind} {object_id}" for kind, object_id in prior.ids.items()) or "nothing created yet"
+        print(f"an earlier run of {workflow_id} ended unfinished; this run starts from what it recorded: {held}", file=out)
     try:
-        handle = await client.start_workflow(
-            OnboardingWorkflow.run,
-            input,
-            id=workflow_id,
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            # A completed onboarding is not started again (a second number would be bought);
-            # one that failed or was terminated may be.
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(ONBOARDING_ID, input.onboarding_id),
-                    SearchAttributePair(STEP, Step.BUY_NUMBER.value),
-                ]
-            ),
-        )
+        handle = await start_workflow(client, input, task_queue=task_queue, prior=prior)
     except WorkflowAlreadyStartedError:
         description = await client.get_workflow_handle(workflow_id).describe()
         state = "is already open" if description.status == WorkflowExecutionStatus.RUNNING else "already completed"
@@ -207,14 +298,61 @@ async def start_and_follow(
 
 
 def run(args: argparse.Namespace) -> int:
+    from starter import batch  # imported here: starter/batch.py builds on this module
+
     settings = StarterSettings()
     try:
-        input = prepare(args.file, settings)
-    except Refused as refused:
-        print(f"{refused.source}: not started", file=sys.stderr)
+        entries = batch.prepare_batch(args.files, settings, getattr(args, "accept", None))
+    except batch.BatchRefused as refused:
+        if refused.unreadable:  # not JSON at all (binary, too large, ...): one line says it
+            print(f"{refused.problems[0]}: not started", file=sys.stderr)
+            return EXIT_REFUSED
+        print(f"not started: {len(refused.problems)} problem(s); nothing was started", file=sys.stderr)
         for problem in refused.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_REFUSED
-    for warning in input.warnings:
-        print(f"warning: {warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
-    return asyncio.run(start_and_follow(input, settings, wait=args.wait, interval=args.interval, out=sys.stdout))
+    add_workspace_warnings(entries, settings)
+    for entry in entries:
+        for warning in entry.input.warnings:
+            where = f"{entry.source}: " if len(entries) > 1 else ""
+            label = "accepted" if warning.accepted else "warning"
+            print(f"{label}: {where}{warning.field}: {warning.message} [{warning.rule_id}]", file=sys.stderr)
+    if len(entries) == 1 and not args.files[0].endswith(".jsonl"):
+        return asyncio.run(
+            start_and_follow(entries[0].input, settings, wait=args.wait, interval=args.interval, out=sys.stdout)
+        )
+    return asyncio.run(start_and_follow_batch(entries, settings, args, out=sys.stdout))
+
+
+def add_workspace_warnings(entries: list, settings: StarterSettings) -> None:
+    """With BIRD_ACCESS_KEY set, what Bird says about stock and reusable objects joins each
+    request's warnings (printed, and recorded in the onboarding's status)."""
+    if settings.bird_access_key is None or not settings.bird_access_key.get_secret_value():
+        return
+    from starter.workspace_checks import workspace_warnings
+
+    async def ask() -> list:
+        async with settings.bird_client() as bird:
+            return await workspace_warnings(bird, [(e.source, e.input) for e in entries], reuse=True)
+
+    by_source = {e.source: e for e in entries}
+    for w in asyncio.run(ask()):
+        warning = PreflightWarning(rule_id=w.rule_id, field=w.field, message=w.message)
+        by_source[w.source].input.warnings.append(warning)
+
+
+async def start_and_follow_batch(entries: list, settings: StarterSettings, args: argparse.Namespace, *, out: TextIO) -> int:
+    from starter import batch  # see run()
+
+    try:
+        client = await connect(settings)
+    except RuntimeError as exc:
+        print(f"cannot reach Temporal at {settings.temporal_address}: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    started = await batch.start_batch(
+        client, entries, task_queue=settings.tendlc_task_queue, concurrency=max(1, args.concurrency)
+    )
+    batch.print_started(started, out)
+    if args.wait:
+        return await batch.follow_batch(client, started.onboarding_ids, interval=args.interval, out=out)
+    return EXIT_ALREADY_OPEN if not started.started else EXIT_OK

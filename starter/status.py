@@ -1,32 +1,66 @@
 """`tendlc status ID`: one onboarding at a glance — timeline, Bird objects, the wait in progress,
-charges and the last error — from the workflow's `status` query."""
+charges and the last error — from the workflow's `status` query.
+
+When no worker answers the query within `--query-timeout` seconds (the worker is down, or busy),
+the answer comes from what Temporal itself holds: the search attributes (step and Bird ids), the
+memo (pre-flight warnings and accepted findings), and for a closed run its result; the output
+says so. Exit codes are README.md's table: 0 running or DONE, 1 FAILED or CANCELLED (or the run
+ended otherwise), 2 not an onboarding id, 3 no such onboarding, 4 NEEDS_ACTION, 5 Temporal unreachable.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import re
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from starter.console import make_console
-from workflows.contract import WORKFLOW_ID_PREFIX, workflow_id_for
+from starter.views import jsonable, onboarding_view
+from workflows.contract import WORKFLOW_ID_PREFIX, Step, workflow_id_for
+from workflows.inputs import OnboardingResult
 from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus
 
-EXIT_NOT_FOUND, EXIT_UNAVAILABLE = 3, 5
+EXIT_OK, EXIT_ENDED, EXIT_BAD_ID, EXIT_NOT_FOUND, EXIT_NEEDS_ACTION, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
+# the same characters a request's onboarding_id may have (intake/request.py)
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,220}$")
+DEFAULT_QUERY_TIMEOUT = 3.0
+
+
+class Unavailable(Exception):
+    """Temporal cannot be reached (or refused the call): exit 5."""
+
+
+class NotFound(Exception):
+    """No onboarding with this id: exit 3."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", help="onboarding id (acme-sms) or workflow id (onboarding-acme-sms)")
-    parser.add_argument("--json", action="store_true", help="print the status query's answer as JSON")
+    parser.add_argument("--json", action="store_true", help="print the onboarding as JSON (README.md: JSON output)")
+    parser.add_argument(
+        "--query-timeout",
+        type=float,
+        default=DEFAULT_QUERY_TIMEOUT,
+        help=f"seconds to wait for a worker to answer before showing what Temporal holds (default {DEFAULT_QUERY_TIMEOUT:g})",
+    )
 
 
 def handle_for(client: Client, ident: str) -> WorkflowHandle:
@@ -34,34 +68,100 @@ def handle_for(client: Client, ident: str) -> WorkflowHandle:
     return client.get_workflow_handle(workflow_id)
 
 
-async def fetch(ident: str) -> tuple[OnboardingStatus, str, str]:
-    """The status, the execution's state (RUNNING, COMPLETED, ...) and its UI link."""
+def exit_code_for(step: str | None, execution: str | None) -> int:
+    """The README's table, for an onboarding that was found."""
+    if step == Step.NEEDS_ACTION:
+        return EXIT_NEEDS_ACTION
+    if step in (Step.FAILED, Step.CANCELLED):
+        return EXIT_ENDED
+    if step == Step.DONE:
+        return EXIT_OK
+    # a run that ended without reaching a final step (terminated, timed out, failed)
+    return EXIT_OK if execution in (None, "RUNNING", "COMPLETED", "CONTINUED_AS_NEW") else EXIT_ENDED
+
+
+async def _result(handle: WorkflowHandle) -> OnboardingResult | None:
+    try:
+        return await handle.result(result_type=OnboardingResult, follow_runs=False, rpc_timeout=timedelta(seconds=5))
+    except (WorkflowFailureError, RPCError):
+        return None
+
+
+async def fetch(ident: str, *, query_timeout: float = DEFAULT_QUERY_TIMEOUT) -> tuple[dict[str, Any], OnboardingStatus | None]:
+    """The onboarding's view (starter/views.py) and, when a worker answered, the full status."""
     settings = StarterSettings()
-    client = await connect(settings)
+    try:
+        client = await connect(settings)
+    except RuntimeError as exc:
+        raise Unavailable(f"cannot reach Temporal at {settings.temporal_address}: {exc}") from None
     handle = handle_for(client, ident)
-    description = await handle.describe()
-    status = await handle.query(OnboardingWorkflow.status)
-    state = description.status.name if description.status else "UNKNOWN"
-    return status, state, settings.workflow_url(handle.id)
+    try:
+        description = await handle.describe(rpc_timeout=timedelta(seconds=10))
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(ident) from None
+        raise Unavailable(f"cannot read {handle.id}: {exc.message}") from None
+    url = settings.workflow_url(handle.id)
+    status: OnboardingStatus | None = None
+    try:
+        status = await handle.query(OnboardingWorkflow.status, rpc_timeout=timedelta(seconds=query_timeout))
+    except (RPCError, WorkflowQueryFailedError):
+        status = None  # no worker answered in time: what Temporal holds is enough to say where it stands
+    memo = await description.memo()
+    result = None
+    if status is None and description.status == WorkflowExecutionStatus.COMPLETED:
+        result = await _result(handle)
+    view = onboarding_view(workflow_id=handle.id, ui=url, status=status, result=result, execution=description, memo=memo)
+    if status is None:
+        view["detail"] = {"note": f"no worker answered the status query within {query_timeout:g}s; "
+                                  "showing what Temporal holds (search attributes, memo"
+                                  + (", result)" if result is not None else ")")}  # fmt: skip
+    else:
+        view["detail"] = onboarding_view_detail(status)
+    return view, status
+
+
+def onboarding_view_detail(status: OnboardingStatus) -> Any:
+    """What only the query knows, in the view's conventions: timeline, waits, actions, errors."""
+    return jsonable(status.model_dump(include={"waiting", "steps", "actions", "last_error", "events_received",
+                                               "events_applied", "last_event_at", "run", "history_length"}))  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    if not _ID.match(args.id):
+        print(f"not an onboarding id: {args.id!r} (letters, digits, '.', '_', '-')", file=sys.stderr)
+        return EXIT_BAD_ID
     try:
-        status, state, url = asyncio.run(fetch(args.id))
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            print(f"no onboarding {args.id!r}", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        print(f"cannot read {args.id!r}: {exc.message} (is Temporal up, and a worker running?)", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    except RuntimeError as exc:
-        print(f"cannot reach Temporal: {exc}", file=sys.stderr)
+        view, status = asyncio.run(fetch(args.id, query_timeout=args.query_timeout))
+    except NotFound:
+        print(f"no onboarding {args.id!r}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except Unavailable as exc:
+        print(exc, file=sys.stderr)
         return EXIT_UNAVAILABLE
     if args.json:
-        print(json.dumps({"execution": state, "ui": url, **status.model_dump(mode="json")}, indent=2))
+        print(json.dumps(view, indent=2))
+    elif status is not None:
+        show(status, view["execution"] or "UNKNOWN", view["ui"] or "", make_console())
     else:
-        show(status, state, url, make_console())
-    return 0
+        show_held(view, make_console())
+    return exit_code_for(view["step"], view["execution"])
+
+
+def show_held(view: dict[str, Any], console: Console) -> None:
+    """The fallback: what Temporal holds, when no worker answered."""
+    console.print(f"[bold]{view['onboarding_id'] or view['workflow_id']}[/]  {view['step'] or '?'}  "
+                  f"({(view['execution'] or 'unknown').lower()}, started {view['started_at'] or '?'})")  # fmt: skip
+    console.print(f"  {view['ui']}")
+    console.print(f"[yellow]{view['detail']['note']}[/]")
+    for name, obj in view["objects"].items():
+        if obj["id"]:
+            console.print(f"  {name:<10} {obj['id']}")
+    for charge in view["charges"]:
+        console.print(f"  charge {charge['kind']} {charge['object_id']} {charge['amount'] or 'see Bird'} {charge['currency'] or ''}")
+    for warning in view["warnings"]:
+        state = "accepted" if warning.get("accepted") else "warning"
+        console.print(f"  {state} {warning.get('field', '')}: {warning['message']} [{warning['rule_id']}]")
 
 
 def _when(value: datetime | None) -> str:
@@ -145,6 +245,7 @@ def show(status: OnboardingStatus, state: str, url: str, console: Console) -> No
         for field, messages in e.field_errors.items():
             console.print(f"  {field}: {'; '.join(messages)}")
     for warning in status.warnings:
-        console.print(f"[yellow]warning[/] {warning.field}: {warning.message} [{warning.rule_id}]")
+        label = "accepted" if warning.accepted else "warning"  # an overridden error stays in view
+        console.print(f"[yellow]{label}[/] {warning.field}: {warning.message} [{warning.rule_id}]")
     console.print(f"\nevents: {status.events_applied} applied of {status.events_received} received"
                   + (f", last at {_when(status.last_event_at)}" if status.last_event_at else ""))  # fmt: skip

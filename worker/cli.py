@@ -20,6 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--max-concurrent-workflow-tasks", type=int, help="default: TENDLC_MAX_CONCURRENT_WORKFLOW_TASKS or 50"
     )
     parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port (TENDLC_METRICS_PORT)")
+    parser.add_argument(
+        "--metrics-host", help="the address metrics listen on (TENDLC_METRICS_HOST; default 127.0.0.1)"
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -30,6 +33,7 @@ def settings_from(args: argparse.Namespace) -> WorkerSettings:
         "tendlc_max_concurrent_activities": args.max_concurrent_activities,
         "tendlc_max_concurrent_workflow_tasks": args.max_concurrent_workflow_tasks,
         "tendlc_metrics_port": args.metrics_port,
+        "tendlc_metrics_host": args.metrics_host,
     }
     given = {name: value for name, value in overrides.items() if value is not None}
     return WorkerSettings.model_validate({**WorkerSettings().model_dump(), **given})

@@ -1,4 +1,10 @@
-"""Running the worker: settings → Temporal client and one BirdClient → Worker, until SIGTERM/SIGINT.
+"""Running the worker: settings → Temporal client and one BirdClient → two Workers, until SIGTERM/SIGINT.
+
+The workflows run on `TENDLC_TASK_QUEUE`; their Bird activities on a queue of their own,
+`<TENDLC_TASK_QUEUE>-bird`, whose task-queue rate limit Temporal's matching service enforces for
+every worker together: the pattern Temporal documents for a downstream quota. Bird's quota is per
+organization, so a second worker shares the rate rather than doubling it. A 429 is still honoured
+(activities/errors.py waits Retry-After).
 
 One BirdClient (one connection pool, one access key) per process, shared by every activity. The key
 lives only in that client's headers: activities receive ids and bodies, never credentials.
@@ -18,6 +24,7 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities import onboarding_activities
+from activities.notify import NotifySettings, notify_activities
 from bird.client import BirdClient
 from runtime.connection import connect
 from runtime.settings import TemporalSettings, WorkerSettings
@@ -36,11 +43,46 @@ def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings:
         client,
         task_queue=task_queue,
         workflows=[OnboardingWorkflow],
-        activities=onboarding_activities(bird),
+        activities=[*onboarding_activities(bird), *notify_activities(notify_settings(settings))],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.tendlc_sticky_schedule_to_start_seconds),
+    )
+
+
+# An activity makes at most this many Bird requests: one GET; or a create's list (first page) and
+# POST; or a connector's GET and readiness GET. The queue admits TENDLC_BIRD_RATE_LIMIT / this many
+# activities per second, so Bird sees at most TENDLC_BIRD_RATE_LIMIT requests per second.
+BIRD_REQUESTS_PER_ACTIVITY = 2
+
+
+def bird_activities_per_second(settings: WorkerSettings) -> float:
+    return settings.tendlc_bird_rate_limit / BIRD_REQUESTS_PER_ACTIVITY
+
+
+def build_bird_worker(client: Client, bird: BirdClient, *, settings: WorkerSettings) -> Worker:
+    """The Bird activities on their own queue, paced for all workers together. (The workflow queue's
+    worker keeps them too, for onboardings started before this queue existed.)"""
+    return Worker(
+        client,
+        task_queue=settings.bird_task_queue,
+        activities=onboarding_activities(bird),
+        max_concurrent_activities=settings.tendlc_max_concurrent_activities,
+        max_task_queue_activities_per_second=bird_activities_per_second(settings),
+        graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),
+    )
+
+
+def notify_settings(settings: WorkerSettings) -> NotifySettings:
+    """What the notify activity needs of the worker's settings (the secret stays in this process)."""
+    secret = settings.tendlc_notify_secret
+    return NotifySettings(
+        url=settings.tendlc_notify_url,
+        secret=secret.get_secret_value() if secret is not None else None,
+        ui_url=settings.temporal_ui_url,
+        namespace=settings.temporal_namespace,
+        timeout_seconds=settings.tendlc_notify_timeout_seconds,
     )
 
 
@@ -96,10 +138,12 @@ async def serve(settings: WorkerSettings, *, stop: asyncio.Event | None = None) 
             return
         async with settings.bird_client(observer=observer) as bird:
             worker = build_worker(client, bird, task_queue=settings.tendlc_task_queue, settings=settings)
-            async with worker, _exporting(client, runtime, settings, stop):
+            bird_worker = build_bird_worker(client, bird, settings=settings)
+            async with worker, bird_worker, _exporting(client, runtime, settings, stop):
                 log.info(
-                    "worker started: task_queue=%s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
-                    settings.tendlc_task_queue, settings.temporal_namespace, settings.temporal_address,
+                    "worker started: task_queue=%s bird_task_queue=%s bird_rate_limit=%g/s namespace=%s temporal=%s bird=%s max_activities=%d max_workflow_tasks=%d",
+                    settings.tendlc_task_queue, settings.bird_task_queue, settings.tendlc_bird_rate_limit,
+                    settings.temporal_namespace, settings.temporal_address,
                     settings.bird_api_base_url, settings.tendlc_max_concurrent_activities,
                     settings.tendlc_max_concurrent_workflow_tasks,
                 )  # fmt: skip

@@ -15,15 +15,17 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
 
-    from activities.brands import BrandActivities, UpdateBrandInput
+    from activities.brands import BrandActivities, CreateVettingInput, UpdateBrandInput
     from activities.campaigns import CampaignActivities, CreateCampaignInput, PatchCampaignInput
+    from activities.notify import CANCELLED
+    from activities.numbers import ChooseNumberInput, NumberActivities
     from bird.errors import field_errors_of
-    from bird.models import BrandCreate, BrandPatch, CampaignCreate, CampaignPatch
+    from bird.models import BrandCreate, BrandPatch, CampaignCreate, CampaignPatch, VettingCreate
     from bird.statuses import APPROVED, BRAND_RESUBMITTABLE, DECLINED, IN_PROGRESS
     from workflows.blocking import NeedsAction
     from workflows.contract import TERMINAL_STEPS, Step
     from workflows.failures import action_failed, refused
-    from workflows.inputs import OnboardingInput
+    from workflows.inputs import ConnectorPlan, OnboardingInput
     from workflows.kinds import Kind, fee_of
     from workflows.messages import (
         ActionResult,
@@ -31,9 +33,11 @@ with workflow.unsafe.imports_passed_through():
         ExtendDeadline,
         ResubmitBrand,
         ResubmitCampaign,
+        RetryStep,
         StillBilled,
     )
-    from workflows.options import BIRD_CREATE
+    from workflows.notify import Notifier
+    from workflows.options import BIRD_CREATE, on_bird_queue
     from workflows.recording import Recorder
     from workflows.state import BilledItem, Charge, OnboardingState, OperatorAction, StepRecord, Tracked
     from workflows.waits import resumed_wait
@@ -201,6 +205,79 @@ def check_extension(state: OnboardingState, req: ExtendDeadline, *, cancelling: 
         raise refused(f"days must be more than 0 and at most {MAX_EXTENSION_DAYS:g} (got {req.days:g})")
 
 
+# -- retrying a stopped step -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """How `retry` moves a stopped onboarding forward.
+
+    `again`: the refused call is sent again (with the corrected prefix, vetting or connector fields
+    it is built from); `number`: the number Bird refused to sell is given up for one chosen afresh
+    (with the new prefix) before buying again; `vetting`: a new vetting, billed again, in place of
+    a rejected or expired one.
+    """
+
+    how: Literal["again", "number", "vetting"]
+    step: Step
+    changed: list[str]
+    prefix: tuple[str | None] | None = None  # set: the number plan's new prefix (None: any prefix)
+    vetting: dict[str, Any] | None = None  # the whole corrected vetting body
+    connector: ConnectorPlan | None = None
+
+
+# Which correction fits the step an onboarding stopped at.
+_CORRECTS = {"number": Step.BUY_NUMBER, "vetting": Step.VETTING, "connector": Step.INSTALL_CONNECTOR}
+
+
+def plan_retry(state: OnboardingState, input: OnboardingInput, req: RetryStep, *, cancelling: bool = False) -> RetryPlan:
+    """What `retry` will do, or `refused(...)` saying why it cannot."""
+    _check_open(state, cancelling)
+    blocker, c = state.blocked, req.corrections
+    if blocker is None:
+        raise refused(f"nothing to retry: {_describe_block(state)}")
+    if blocker.deadline_at is not None:
+        raise refused(f"nothing failed, a wait ran out ({blocker.reason}); extend the wait (extend_deadline) or cancel")
+    if blocker.kind == Kind.CAMPAIGN:
+        raise refused(f"the campaign was refused by the registry: correct it with resubmit_campaign ({blocker.reason})")
+    if blocker.kind == Kind.BRAND:
+        raise refused(f"the brand was refused by the registry: correct it with resubmit_brand ({blocker.reason})")
+    errors = {
+        f"corrections.{name}": [f"corrects {step.value}, but the onboarding stopped at {blocker.step.value}"]
+        for name, step in _CORRECTS.items()
+        if getattr(c, name) is not None and step != blocker.step
+    }
+    if errors:
+        raise refused("these corrections do not fit the stopped step", errors)
+    changed = [name for name in _CORRECTS if getattr(c, name) is not None]
+    prefix = (c.number.prefix,) if c.number is not None else None
+    vetting = _corrected_vetting(input.vetting or {}, c.vetting) if c.vetting is not None else None
+    if blocker.kind == Kind.VETTING:
+        vetting_now = state.objects.vetting
+        if not req.confirm_new_fee:
+            raise refused(
+                f"vetting {vetting_now.id} is {vetting_now.status}: a new vetting is billed again (brand vetting "
+                "fee); send confirm_new_fee to request it"
+            )
+        return RetryPlan("vetting", Step.VETTING, changed, vetting=vetting or dict(input.vetting or {}))
+    connector = None
+    if c.connector is not None:
+        connector = input.connector.model_copy(update=c.connector.model_dump(exclude_none=True))
+    number = state.objects.number
+    if blocker.step == Step.BUY_NUMBER and number.stock_item_id is not None and prefix is not None:
+        return RetryPlan("number", blocker.step, changed, prefix=prefix)
+    return RetryPlan("again", blocker.step, changed, prefix=prefix, vetting=vetting, connector=connector)
+
+
+def _corrected_vetting(original: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in {**original, **changes}.items() if v is not None}
+    try:
+        VettingCreate.model_validate(body)
+    except ValidationError as exc:
+        raise refused("with these corrections the vetting would be invalid", field_errors_of(exc, "corrections.vetting")) from None
+    return body
+
+
 # -- cancelling ----------------------------------------------------------------------------------
 
 
@@ -248,11 +325,17 @@ class Actions:
     the lock, carried out, and the parked step woken where the onboarding goes on."""
 
     def __init__(
-        self, state: OnboardingState, input: OnboardingInput, recorder: Recorder, needs_action: NeedsAction
+        self,
+        state: OnboardingState,
+        input: OnboardingInput,
+        recorder: Recorder,
+        needs_action: NeedsAction,
+        notifier: Notifier | None = None,
     ) -> None:
         self.state = state
         self._input = input
         self._recorder = recorder
+        self._notifier = notifier
         self._creates = needs_action.creates
         self._lock = asyncio.Lock()
         self.cancelling: str | None = None  # the reason, once a cancel is accepted
@@ -269,6 +352,52 @@ class Actions:
 
     def validate_extend_deadline(self, req: ExtendDeadline) -> None:
         check_extension(self.state, req, cancelling=self.cancelling is not None)
+
+    def validate_retry(self, req: RetryStep) -> RetryPlan:
+        return plan_retry(self.state, self._input, req, cancelling=self.cancelling is not None)
+
+    async def retry(self, req: RetryStep) -> ActionResult:
+        async with self._lock:
+            plan = self.validate_retry(req)
+            blocker = self.state.blocked
+            assert blocker is not None
+            o, ws = self.state.objects, self._input.workspace_id
+            fixed = f" with corrected {', '.join(plan.changed)}" if plan.changed else ""
+            if plan.prefix is not None:
+                self._input.number.prefix = plan.prefix[0]  # in place: the parked step reads this plan
+            if plan.how == "number":
+                choose = ChooseNumberInput(
+                    organization_id=self._input.organization_id,
+                    country_code=self._input.number.country_code,
+                    prefix=self._input.number.prefix,
+                )
+                choice = await self._act("offer a number", NumberActivities.choose_number, choose)
+                refused_number = o.number.number_string
+                n = o.number
+                n.stock_item_id, n.number_string = choice.stock_item_id, choice.number_string
+                n.monthly_price, n.currency = choice.monthly_price, choice.currency
+                done = f"number {choice.number_string} chosen in place of {refused_number}; buying it"
+                return self._resume("retry", Step.BUY_NUMBER, Kind.NUMBER, None, done)
+            if plan.how == "vetting":
+                old_id, old_status = o.vetting.id, o.vetting.status
+                create = CreateVettingInput(
+                    workspace_id=ws,
+                    brand_id=o.brand.id or "",
+                    body=plan.vetting or {},
+                    exclude_ids=[*replaced_ids(self.state, Kind.VETTING), old_id or ""],
+                )
+                ref = await self._act("request a new vetting", BrandActivities.create_vetting, create)
+                self._input.vetting = plan.vetting
+                forget(o.vetting)
+                self._recorder.record_created(Kind.VETTING, ref)  # charged, and indexed under BirdVettingId
+                done = f"new vetting {ref.id}{fixed} in place of {old_status} vetting {old_id}, which stays billed"
+                return self._resume("retry", Step.VETTING, Kind.VETTING, ref.id, done, old_id)
+            if plan.vetting is not None:
+                self._input.vetting = plan.vetting
+            if plan.connector is not None:
+                self._input.connector = plan.connector
+            done = f"{plan.step.value} tried again{fixed}"
+            return self._resume("retry", plan.step, blocker.kind, blocker.object_id, done)
 
     async def resubmit_campaign(self, req: ResubmitCampaign) -> ActionResult:
         async with self._lock:
@@ -346,6 +475,8 @@ class Actions:
             await workflow.wait([steps])
             mark_cancelled(self.state, reason, workflow.now())
             self._recorder.index()
+            if self._notifier is not None:
+                await self._notifier.send(CANCELLED)
             return ActionResult(
                 action="cancel",
                 done=f"cancelled: {reason}",
@@ -369,12 +500,23 @@ class Actions:
         and the activities look before they send. If Bird refuses, the Update fails with Bird's
         words and the onboarding stays where it was."""
         try:
-            return await workflow.execute_activity_method(activity, arg, **BIRD_CREATE)
+            return await workflow.execute_activity_method(
+                activity,
+                arg,
+                **on_bird_queue(BIRD_CREATE, self._input.bird_task_queue),
+                summary=f"a person's action: {what}",
+            )
         except ActivityError as err:
             raise action_failed(f"Bird refused to {what}", err) from None
 
     def _resume(
-        self, action: str, step: Step, kind: Kind, object_id: str | None, done: str, replaced_id: str | None = None
+        self,
+        action: str,
+        step: Step,
+        kind: Kind | None,
+        object_id: str | None,
+        done: str,
+        replaced_id: str | None = None,
     ) -> ActionResult:
         """Record a person's action, clear the blocker and go on at `step` (the parked step wakes)."""
         now = workflow.now()

@@ -12,14 +12,18 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.errors import NO_NUMBER_IN_STOCK
+    from activities.notify import NEEDS_ACTION
     from workflows.contract import Step
     from workflows.failures import cancelled_call, failure_of, join_field_errors
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, BIRD_CREATE
+    from workflows.options import BIRD_CALL, BIRD_CREATE, on_bird_queue
     from workflows.recording import Recorder
     from workflows.state import Blocker, ErrorInfo, OnboardingState
 
 T = TypeVar("T")
+
+NUMBER_PREFIX_FIELD = "number.prefix"  # the request field a prefix with no stock left asks to change
 
 
 @dataclass
@@ -50,28 +54,43 @@ class NeedsAction:
         recorder: Recorder,
         checkpoint_due: Callable[[], bool],
         checkpoint: Callable[[], Awaitable[None]],
+        notify: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.state = state
         self._recorder = recorder
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
+        self._notify = notify  # tells a person (workflows/notify.py)
         self.creates = CreateGate()
+        self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
     async def call(
-        self, step: Step, activity: Callable[..., Awaitable[T]], arg: Callable[[], Any], *, billable: bool = False
+        self,
+        step: Step,
+        activity: Callable[..., Awaitable[T]],
+        arg: Callable[[], Any],
+        *,
+        billable: bool = False,
+        passing: tuple[str, ...] = (),
     ) -> T:
         """One Bird call for `step`, its argument built afresh each time (a person may have changed
         what it is built from); if Bird refuses it, stop in NEEDS_ACTION and try again once unblocked.
-        A billable call is a create: longer options, and a cancel waits for it (`CreateGate`)."""
+        A billable call is a create: longer options, and a cancel waits for it (`CreateGate`).
+        Failures of a type in `passing` are the caller's to handle: raised, nobody is asked."""
 
         def attempt() -> Awaitable[T]:
-            return workflow.execute_activity_method(activity, arg(), **(BIRD_CREATE if billable else BIRD_CALL))
+            return workflow.execute_activity_method(
+                activity,
+                arg(),
+                **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue),
+                summary=f"{step.value}: {activity.__name__}",
+            )
 
         if billable:
-            return await self.guarded(step, lambda: self.creates.run(activity.__name__, attempt))
-        return await self.guarded(step, attempt)
+            return await self.guarded(step, lambda: self.creates.run(activity.__name__, attempt), passing)
+        return await self.guarded(step, attempt, passing)
 
-    async def guarded(self, step: Step, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def guarded(self, step: Step, attempt: Callable[[], Awaitable[T]], passing: tuple[str, ...] = ()) -> T:
         while True:
             if self.state.blocked is None:
                 try:
@@ -79,6 +98,8 @@ class NeedsAction:
                 except ActivityError as err:
                     if cancelled_call(err):
                         raise asyncio.CancelledError() from None
+                    if passing and failure_of(err).type in passing:
+                        raise
                     self.block_on_failure(step, err)
             await self.park()
 
@@ -99,7 +120,11 @@ class NeedsAction:
         reason = failure.message
         if error.field_errors:
             reason += " — " + join_field_errors(error.field_errors)
-        self.state.block(Blocker(step=step, reason=reason, since=now), error)
+        blocker = Blocker(step=step, reason=reason, since=now)
+        if failure.type == NO_NUMBER_IN_STOCK:
+            # What a retry needs: the number is what is missing, another prefix the way on.
+            blocker.kind, blocker.field = Kind.NUMBER, NUMBER_PREFIX_FIELD
+        self.state.block(blocker, error)
         self._recorder.index()
 
     async def block_on_rejection(self, kind: Kind, step: Step, look: Callable[[], Awaitable[None]]) -> None:
@@ -129,7 +154,12 @@ class NeedsAction:
         self._recorder.index()
 
     async def park(self) -> None:
-        """Wait in NEEDS_ACTION until a person's action clears `blocked` (workflows/actions.py)."""
+        """Wait in NEEDS_ACTION until a person's action clears `blocked` (workflows/actions.py).
+        A person is told once per stop, not again after continue-as-new."""
+        blocker = self.state.blocked
+        if blocker is not None and not blocker.notified and self._notify is not None:
+            blocker.notified = True
+            await self._notify(NEEDS_ACTION)
         while self.state.blocked is not None:
             await workflow.wait_condition(lambda: self.state.blocked is None or self._checkpoint_due())
             if self.state.blocked is not None:

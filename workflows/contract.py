@@ -13,12 +13,20 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ConfigDict
 
 DEFAULT_TASK_QUEUE = "bird-10dlc"
+# The Bird activities' own task queue, `<TENDLC_TASK_QUEUE>-bird`: Temporal's task-queue rate limit
+# on it paces every worker's Bird calls together (see worker/main.py).
+BIRD_TASK_QUEUE_SUFFIX = "-bird"
 WORKFLOW_ID_PREFIX = "onboarding-"
 
 
 def workflow_id_for(onboarding_id: str) -> str:
     """`workflow_id_for("acme-sms") -> "onboarding-acme-sms"`."""
     return f"{WORKFLOW_ID_PREFIX}{onboarding_id}"
+
+
+def bird_task_queue_for(task_queue: str) -> str:
+    """`bird_task_queue_for("bird-10dlc") -> "bird-10dlc-bird"`."""
+    return f"{task_queue}{BIRD_TASK_QUEUE_SUFFIX}"
 
 
 class Step(StrEnum):

@@ -3,20 +3,39 @@ tolerant: Bird bodies travel as plain JSON, never as the strict request models."
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel, Field
+    from pydantic import BaseModel, Field, field_validator
 
     from workflows.contract import Step
     from workflows.kinds import Kind, default_deadline_days
+    from workflows.memo import Recorded
+    from workflows.messages import StillBilled
     from workflows.state import Charge, OnboardingState, PreflightWarning
 
 # TENDLC_POLL_MIN_SECONDS and TENDLC_POLL_MAX_SECONDS when unset: a minute, then up to six hours.
 DEFAULT_POLL_MIN_SECONDS = 60.0
 DEFAULT_POLL_MAX_SECONDS = 21600.0
+
+# Every number that becomes a duration has a ceiling: a wait of `inf` or 1e9 days cannot be a timer
+# (timedelta overflows) and would stop the onboarding at the step that needs it. The request and the
+# settings refuse what is out of range (intake/request.py, runtime/settings.py); here, where an
+# input already in history must still decode, an out-of-range number is clamped instead.
+MAX_DEADLINE_DAYS = 365.0
+# A year between polls is as good as none (tests turn polling off that way), and still a timer.
+MAX_POLL_MIN_SECONDS = 365 * 86400.0
+MAX_POLL_MAX_SECONDS = 365 * 86400.0
+
+
+def clamped(value: float, default: float, ceiling: float) -> float:
+    """`value` within (0, ceiling]: NaN or not positive -> `default`; over the ceiling (inf) -> `ceiling`."""
+    if math.isnan(value) or value <= 0:
+        return default
+    return min(value, ceiling)
 
 
 class PollSettings(BaseModel):
@@ -24,6 +43,22 @@ class PollSettings(BaseModel):
 
     min_seconds: float = DEFAULT_POLL_MIN_SECONDS
     max_seconds: float = DEFAULT_POLL_MAX_SECONDS
+
+    @field_validator("min_seconds", "max_seconds", mode="before")
+    @classmethod
+    def _unset(cls, value: Any, info: Any) -> Any:
+        # Temporal's JSON has no Infinity or NaN: either was written as null.
+        return cls.model_fields[info.field_name].default if value is None else value
+
+    @field_validator("min_seconds", mode="after")
+    @classmethod
+    def _min_in_range(cls, value: float) -> float:
+        return clamped(value, DEFAULT_POLL_MIN_SECONDS, MAX_POLL_MIN_SECONDS)
+
+    @field_validator("max_seconds", mode="after")
+    @classmethod
+    def _max_in_range(cls, value: float) -> float:
+        return clamped(value, DEFAULT_POLL_MAX_SECONDS, MAX_POLL_MAX_SECONDS)
 
 
 class NumberPlan(BaseModel):
@@ -45,6 +80,18 @@ class DeadlineDays(BaseModel):
     campaign: float = default_deadline_days(Kind.CAMPAIGN)
     readiness: float = default_deadline_days(Kind.CONNECTOR)
 
+    @field_validator("brand", "vetting", "campaign", "readiness", mode="before")
+    @classmethod
+    def _unbounded(cls, value: Any) -> Any:
+        # Temporal's JSON has no Infinity: a start with `inf` days wrote null into the input.
+        return MAX_DEADLINE_DAYS if value is None else value
+
+    @field_validator("brand", "vetting", "campaign", "readiness", mode="after")
+    @classmethod
+    def _in_range(cls, value: float, info: Any) -> float:
+        default = cls.model_fields[info.field_name].default
+        return clamped(value, default, MAX_DEADLINE_DAYS)
+
 
 class OnboardingInput(BaseModel):
     onboarding_id: str
@@ -55,10 +102,17 @@ class OnboardingInput(BaseModel):
     brand: dict[str, Any] | None = None  # Bird's tcr-brands create body, camelCase
     vetting: dict[str, Any] | None = None  # Bird's vettings create body; None: no vetting
     campaign: dict[str, Any] = Field(default_factory=dict)  # Bird's campaigns create body
+    campaign_id: str | None = None  # set (with brand_id): an approved campaign the number joins
     connector: ConnectorPlan
     deadlines: DeadlineDays = Field(default_factory=DeadlineDays)
     poll: PollSettings = Field(default_factory=PollSettings)
     warnings: list[PreflightWarning] = Field(default_factory=list)
+    # What the latest earlier run of this onboarding id recorded (its memo), read by `tendlc start`:
+    # this run adopts those objects instead of buying them again.
+    prior: Recorded | None = None
+    # The task queue the Bird activities run on (`bird_task_queue_for(TENDLC_TASK_QUEUE)`, paced by
+    # its rate limit); None, as in onboardings started before it existed: the workflow's own queue.
+    bird_task_queue: str | None = None
     # Set only when the workflow continues as new: everything the earlier runs learned.
     state: OnboardingState | None = None
 
@@ -76,6 +130,7 @@ class OnboardingResult(BaseModel):
     connector_id: str | None = None
     channel_id: str | None = None
     charges: list[Charge] = Field(default_factory=list)
+    still_billed: list[StillBilled] = Field(default_factory=list)  # CANCELLED: what a person may release
 
     @classmethod
     def from_state(cls, state: OnboardingState) -> "OnboardingResult":

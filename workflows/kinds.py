@@ -62,6 +62,8 @@ class Wait:
     ref: type[BaseModel]  # what `get` and `poll` return (also what a NotYet carries)
     settled: Callable[[Objects], bool]  # decided, one way or the other: the wait is over
     accepted: Callable[[Objects], bool]  # decided the way the onboarding needs: the step is done
+    # A billable step follows the verdict: one only an event announced is confirmed with `get` first.
+    confirm: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,7 @@ KINDS: dict[Kind, KindInfo] = {
                 ref=ConnectorRef,
                 settled=_ready,  # there is no refusal to wait for: ready is the only verdict
                 accepted=_ready,
+                confirm=False,  # nothing is bought after it
             ),
         ),
         KindInfo(Kind.CHANNEL, routing_key=CHANNEL_ID),

@@ -8,26 +8,42 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.base import ObjectRef
+    from activities.base import ObjectRef, Ownership
+    from activities.errors import STOCK_ITEM_SOLD
     from activities.brands import BrandActivities, CreateBrandInput, CreateVettingInput
     from activities.campaigns import CampaignActivities, CreateCampaignInput
     from activities.connectors import ConnectorActivities, InstallConnectorInput
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
-    from workflows.actions import Actions
+    from activities.notify import CANCELLED, DONE
+    from workflows.actions import Actions, mark_cancelled, still_billed
     from workflows.blocking import NeedsAction
     from workflows.contract import BirdEvent, Step
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.kinds import Kind
-    from workflows.messages import ActionResult, CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
+    from workflows.memo import Recorded
+    from workflows.messages import (
+        ActionResult,
+        CancelOnboarding,
+        ExtendDeadline,
+        ResubmitBrand,
+        ResubmitCampaign,
+        RetryStep,
+    )
+    from workflows.notify import OPERATOR_PATCH, Notifier
     from workflows.recording import Recorder
     from workflows.state import OnboardingState, OnboardingStatus
-    from workflows.waits import Verdicts, Waiter
+    from workflows.waits import GETS_WIN_PATCH, Verdicts, Waiter
 
 # After this many polls a run continues as new even if the server has not suggested it yet: a
 # 45-day campaign wait then spans a few runs of a few hundred events each.
 MAX_POLLS_PER_RUN = 100
+# Onboardings sharing a workspace: a create adopts only what it created itself (`Ownership`), a
+# sold stock item is replaced by another, and what a run recorded is kept in its memo for a new run
+# of the same id (workflows/memo.py).
+FLEET_PATCH = "fleet-ownership"
 
 
 @workflow.defn
@@ -53,10 +69,17 @@ class OnboardingWorkflow:
             warnings=list(input.warnings),
         )
         self._record = Recorder(self.state)
-        self._needs_action = NeedsAction(self.state, self._record, self._checkpoint_due, self._continue_as_new)
-        self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new)
+        self._notifier = Notifier(self.state)
+        self._needs_action = NeedsAction(
+            self.state, self._record, self._checkpoint_due, self._continue_as_new, self._notifier.send
+        )
+        self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new, self._record.show)
+        # Bird activities go to their own task queue when the input names one (workflows/options.py)
+        self._needs_action.bird_task_queue = self._waiter.bird_task_queue = input.bird_task_queue
         self._verdicts = Verdicts(self.state, input, self._record, self._needs_action, self._waiter)
-        self._actions = Actions(self.state, input, self._record, self._needs_action)
+        self._actions = Actions(self.state, input, self._record, self._needs_action, self._notifier)
+        self._fleet = False  # FLEET_PATCH, decided as the steps begin
+        self._remembered: Recorded | None = None  # what the memo holds now
 
     @workflow.run
     async def run(self, input: OnboardingInput) -> OnboardingResult:
@@ -67,34 +90,79 @@ class OnboardingWorkflow:
             await self._actions.steps
         except asyncio.CancelledError:
             if self._actions.cancelling is None:
-                raise  # Temporal's own cancellation of the workflow, not a person's `cancel`
+                # Temporal's own cancellation (the UI's button, `temporal workflow cancel`): ended
+                # as a person's `cancel` ends it, so nothing billed goes unreported.
+                if not workflow.patched(OPERATOR_PATCH):
+                    raise
+                await self._cancelled_by_temporal()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return OnboardingResult.from_state(self.state)
+        await self._notifier.settle()
+        result = OnboardingResult.from_state(self.state)
+        if self.state.step == Step.CANCELLED:
+            result.still_billed = still_billed(self.state.charges)
+        return result
+
+    async def _cancelled_by_temporal(self) -> None:
+        reason = "cancelled in Temporal (workflow cancellation request)"
+        self._actions.cancelling = reason
+        self._needs_action.creates.closed = True
+        mark_cancelled(self.state, reason, workflow.now())
+        self._record.index()
+        await self._notifier.send(CANCELLED)
 
     async def _onboard(self) -> None:
+        self._gets_win()
+        self._fleet = workflow.patched(FLEET_PATCH)
+        if self._fleet:
+            if self._input.state is not None:
+                self._remembered = Recorded.of(self.state)  # carried across continue-as-new
+            elif self._input.prior is not None:
+                self._input.prior.adopt_into(self.state, workflow.now())
         self._record.index()
+        self._remember()
         await self._buy_number()
-        await self._register_brand()
-        await self._verdicts.await_verdict(Kind.BRAND)
-        if self._input.vetting is not None:
-            await self._vet_brand()
-            await self._verdicts.await_verdict(Kind.VETTING)
+        if self._input.campaign_id:
+            self._use_existing_campaign(self._input.campaign_id)
         else:
-            self.state.skip(Step.VETTING, workflow.now(), "no vetting requested")
-        await self._create_campaign()
-        await self._verdicts.await_verdict(Kind.CAMPAIGN)
+            await self._register_brand()
+            await self._verdicts.await_verdict(Kind.BRAND)
+            if self._input.vetting is not None:
+                await self._vet_brand()
+                await self._verdicts.await_verdict(Kind.VETTING)
+            else:
+                self.state.skip(Step.VETTING, workflow.now(), "no vetting requested")
+            await self._create_campaign()
+            await self._verdicts.await_verdict(Kind.CAMPAIGN)
         await self._install_connector()
         await self._verdicts.await_verdict(Kind.CONNECTOR)  # carriers linked the number: ready
+        self._record.ready()
         self._record.enter(Step.DONE)
         self._record.finish(Step.DONE)
+        await self._notifier.send(DONE)
 
     # -- what the outside world sees ------------------------------------------------------------
 
     @workflow.signal
     def bird_event(self, event: BirdEvent) -> None:
-        """A verified Bird event from the relay: recorded only; the waiting step wakes on it."""
-        if self.state.record_event(event, workflow.now()):
+        """A verified Bird event from the relay: recorded only; the waiting step wakes on it.
+
+        Whatever an event holds, this handler does not raise: an exception here would fail this
+        workflow task and every replay of it, wedging the onboarding. What it cannot use is dropped
+        and counted in the status (`events_dropped`, `last_drop_reason`)."""
+        self._gets_win()
+        try:
+            changed = self.state.record_event(event, workflow.now())
+        except Exception as exc:  # noqa: BLE001 - see above; record_event reads only the event
+            self.state.drop_event(f"{type(exc).__name__}: {exc}")
+            return
+        if changed:
             self._record.index()  # a channel event can teach us the channel id
+
+    def _gets_win(self) -> None:
+        """Whether this onboarding runs with `GETS_WIN_PATCH`: decided at its first workflow task
+        (the signal handler may run first) and kept in the state across continue-as-new."""
+        if not self.state.gets_win and workflow.patched(GETS_WIN_PATCH):
+            self.state.gets_win = True
 
     @workflow.query
     def status(self) -> OnboardingStatus:
@@ -106,7 +174,9 @@ class OnboardingWorkflow:
     async def resubmit_campaign(self, req: ResubmitCampaign) -> ActionResult:
         """Correct the campaign Bird refused: a DECLINED one is resubmitted (PATCH); any other needs
         a new campaign, created only with `confirm_new_fee`; a create Bird refused is tried again."""
-        return await self._actions.resubmit_campaign(req)
+        result = await self._actions.resubmit_campaign(req)
+        self._remember()  # a new campaign is a new id and charge
+        return result
 
     @resubmit_campaign.validator
     def _resubmit_campaign_fits(self, req: ResubmitCampaign) -> None:
@@ -143,6 +213,17 @@ class OnboardingWorkflow:
     def _extend_deadline_fits(self, req: ExtendDeadline) -> None:
         self._actions.validate_extend_deadline(req)
 
+    @workflow.update
+    async def retry(self, req: RetryStep) -> ActionResult:
+        """Try the step that stopped in NEEDS_ACTION again, with optional corrections: another
+        number prefix, a new vetting (`confirm_new_fee`) or corrected fields, corrected connector
+        fields; a create Bird refused is simply sent again."""
+        return await self._actions.retry(req)
+
+    @retry.validator
+    def _retry_fits(self, req: RetryStep) -> None:
+        self._actions.validate_retry(req)
+
     # -- the steps --------------------------------------------------------------------------------
 
     async def _buy_number(self) -> None:
@@ -154,27 +235,42 @@ class OnboardingWorkflow:
             self.state.skip(Step.BUY_NUMBER, workflow.now(), "the workspace already owns the number")
             return
         self._record.enter(Step.BUY_NUMBER)
-        if number.stock_item_id is None:
-            # Recorded before buying: a retried purchase then looks for this very number.
-            choice = await self._needs_action.call(
-                Step.BUY_NUMBER,
-                NumberActivities.choose_number,
-                lambda: ChooseNumberInput(
-                    organization_id=self._input.organization_id, country_code=plan.country_code, prefix=plan.prefix
-                ),
-            )
-            number.stock_item_id, number.number_string = choice.stock_item_id, choice.number_string
-            number.monthly_price, number.currency = choice.monthly_price, choice.currency
-        bought = await self._needs_action.call(
-            Step.BUY_NUMBER,
-            NumberActivities.buy_number,
-            lambda: BuyNumberInput(
-                workspace_id=self._input.workspace_id,
-                stock_item_id=number.stock_item_id or "",
-                number_string=number.number_string or "",
-            ),
-            billable=True,
-        )
+        while True:
+            if number.stock_item_id is None:
+                # Recorded before buying: a retried purchase then looks for this very number.
+                choice = await self._needs_action.call(
+                    Step.BUY_NUMBER,
+                    NumberActivities.choose_number,
+                    lambda: ChooseNumberInput(
+                        organization_id=self._input.organization_id,
+                        country_code=plan.country_code,
+                        prefix=plan.prefix,
+                        exclude=list(self.state.sold_stock_items),
+                        spread_key=self._input.onboarding_id if self._fleet else None,
+                    ),
+                )
+                number.stock_item_id, number.number_string = choice.stock_item_id, choice.number_string
+                number.monthly_price, number.currency = choice.monthly_price, choice.currency
+            try:
+                bought = await self._needs_action.call(
+                    Step.BUY_NUMBER,
+                    NumberActivities.buy_number,
+                    lambda: BuyNumberInput(
+                        workspace_id=self._input.workspace_id,
+                        stock_item_id=number.stock_item_id or "",
+                        number_string=number.number_string or "",
+                        ownership=self._ownership(Kind.NUMBER),
+                    ),
+                    billable=True,
+                    passing=(STOCK_ITEM_SOLD,) if self._fleet else (),
+                )
+                break
+            except ActivityError:
+                # Sold to someone else in between: nothing was bought, so the next choice's
+                # purchase is a first attempt again.
+                self.state.sold_stock_items.append(number.stock_item_id or "")
+                number.stock_item_id = number.number_string = None
+                self.state.scheduled.pop(Kind.NUMBER.value, None)
         now = workflow.now()
         number.id, number.number_string, number.status, number.seen_at = bought.id, bought.number_string, "owned", now
         self.state.charge(
@@ -185,6 +281,7 @@ class OnboardingWorkflow:
             amount=number.monthly_price,
             currency=number.currency,
         )
+        self._remember()
         self._record.finish(Step.BUY_NUMBER, f"number {bought.number_string}")
 
     async def _register_brand(self) -> None:
@@ -200,7 +297,11 @@ class OnboardingWorkflow:
             Step.REGISTER_BRAND,
             Kind.BRAND,
             BrandActivities.create_brand,
-            lambda: CreateBrandInput(workspace_id=self._input.workspace_id, body=self._input.brand or {}),
+            lambda: CreateBrandInput(
+                workspace_id=self._input.workspace_id,
+                body=self._input.brand or {},
+                ownership=self._ownership(Kind.BRAND),
+            ),
         )
         self._record.finish(Step.REGISTER_BRAND, f"brand {ref.id}")
 
@@ -215,6 +316,7 @@ class OnboardingWorkflow:
                 workspace_id=self._input.workspace_id,
                 brand_id=self.state.objects.brand.id or "",
                 body=self._input.vetting or {},
+                ownership=self._ownership(Kind.VETTING),
             ),
         )
 
@@ -229,6 +331,7 @@ class OnboardingWorkflow:
                 workspace_id=self._input.workspace_id,
                 brand_id=self.state.objects.brand.id or "",
                 body=self._input.campaign,
+                ownership=self._ownership(Kind.CAMPAIGN),
             ),
         )
         self._record.finish(Step.CREATE_CAMPAIGN, f"campaign {ref.id}")
@@ -247,11 +350,13 @@ class OnboardingWorkflow:
                 phone_number_id=self.state.objects.number.id or "",
                 campaign_id=self.state.objects.campaign.id or "",
                 channel_message_type=self._input.connector.channel_message_type,
+                ownership=self._ownership(Kind.CONNECTOR),
             ),
             billable=True,
         )
         connector.id = ref.id
         self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
+        self._remember()
         self._record.record_connector(ref)  # also applies events that named the connector before we knew it
         self._record.finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
 
@@ -262,7 +367,43 @@ class OnboardingWorkflow:
         self._record.enter(step)
         ref = await self._needs_action.call(step, activity, arg, billable=True)
         self._record.record_created(kind, ref)
+        self._remember()
         return ref
+
+    def _use_existing_campaign(self, campaign_id: str) -> None:
+        """An approved campaign (and its brand) named in the request: the number joins it; nothing
+        is registered, created or awaited before the connector."""
+        objects, now = self.state.objects, workflow.now()
+        if objects.campaign.id is None:
+            objects.brand.id = objects.brand.id or self._input.brand_id
+            objects.campaign.id = campaign_id
+            self._record.learned_ids()
+        for step in (Step.REGISTER_BRAND, Step.AWAIT_BRAND, Step.VETTING, Step.CREATE_CAMPAIGN, Step.AWAIT_CAMPAIGN):
+            self.state.skip(step, now, f"the number joins campaign {campaign_id}")
+
+    # -- ownership and the memo -------------------------------------------------------------------
+
+    def _ownership(self, kind: Kind) -> Ownership:
+        """What the create of `kind` may adopt: built with each attempt's argument, so the first
+        schedule's moment is recorded once and kept through NEEDS_ACTION and continue-as-new."""
+        if not self._fleet:
+            return Ownership()
+        first = kind.value not in self.state.scheduled
+        if first:
+            self.state.scheduled[kind.value] = workflow.now()
+            self._remember()  # a new run of this id then knows the create may have happened
+        return Ownership(since=self.state.scheduled[kind.value], first=first)
+
+    def _remember(self) -> None:
+        """Keep the memo in step with what is recorded; only a change costs a command."""
+        if not self._fleet:
+            return
+        recorded = Recorded.of(self.state)
+        if recorded == self._remembered or (self._remembered is None and recorded.empty()):
+            self._remembered = recorded
+            return
+        workflow.upsert_memo(recorded.memo())
+        self._remembered = recorded
 
     # -- continue-as-new --------------------------------------------------------------------------
 
@@ -271,5 +412,7 @@ class OnboardingWorkflow:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
-        workflow.continue_as_new(self._input.model_copy(update={"state": self.state}))
+        memo = self._remembered.memo() if self._remembered is not None and not self._remembered.empty() else None
+        workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)

@@ -23,6 +23,18 @@ _TRANSIENT = RetryPolicy(
     maximum_attempts=0,  # unlimited: a Bird outage delays the onboarding, it does not fail it
 )
 
+# Onboardings whose input names a Bird task queue schedule their activities there (behind this patch).
+BIRD_QUEUE_PATCH = "fleet-bird-task-queue"
+
+
+def on_bird_queue(config: workflow.ActivityConfig, bird_task_queue: str | None) -> workflow.ActivityConfig:
+    """`config` on the Bird activities' task queue, whose rate limit paces all workers together;
+    unchanged (the workflow's own queue) for an input that names none."""
+    if bird_task_queue is None or not workflow.patched(BIRD_QUEUE_PATCH):
+        return config
+    return {**config, "task_queue": bird_task_queue}
+
+
 # A single GET (or two, for the connector).
 BIRD_CALL = workflow.ActivityConfig(
     start_to_close_timeout=timedelta(seconds=90),

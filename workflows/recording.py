@@ -11,9 +11,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.base import ObjectRef
     from activities.connectors import ConnectorRef
     from bird.events import parse_time
-    from bird.statuses import CHECK_OK
+    from bird.statuses import CHANNEL_ACTIVE, CHECK_OK
     from workflows import metrics
     from workflows.contract import ONBOARDING_ID, STEP, Step
+    from workflows.details import current_details
     from workflows.kinds import KINDS, Kind
     from workflows.state import OnboardingState
 
@@ -44,7 +45,10 @@ class Recorder:
     def observe(self, kind: Kind, ref: ObjectRef) -> None:
         obj = self.state.objects.get(kind)
         obj.id = obj.id or ref.id
-        if obj.observe(ref.status, parse_time(ref.updated_at), workflow.now()) or ref.status == obj.status:
+        seen = obj.observe(
+            ref.status, parse_time(ref.updated_at), workflow.now(), answer=True, gets_win=self.state.gets_win
+        )
+        if seen or ref.status == obj.status:
             obj.reason = ref.reason or obj.reason
         self.last_polled(ref.status)
 
@@ -52,6 +56,7 @@ class Recorder:
         # Back under review: `observe` would take that for a stale report and keep the rejection.
         obj = self.state.objects.get(kind)
         obj.status, obj.status_at, obj.reason, obj.seen_at = ref.status, parse_time(ref.updated_at), None, workflow.now()
+        obj.from_event = False
 
     def record_created(self, kind: Kind, ref: ObjectRef) -> None:
         """Record a billable object the moment its id is known, and index it for the relay."""
@@ -61,12 +66,23 @@ class Recorder:
 
     def record_connector(self, ref: ConnectorRef) -> None:
         o, now = self.state.objects, workflow.now()
-        o.connector.observe(ref.status or (CHECK_OK if ref.ready else None), None, now)
+        o.connector.observe(
+            ref.status or (CHECK_OK if ref.ready else None), None, now, answer=True, gets_win=self.state.gets_win
+        )
         o.connector.reason = "; ".join(ref.problems) or None
         if ref.channel_id and o.channel.id is None:
             o.channel.id, o.channel.seen_at = ref.channel_id, now
         self.last_polled(ref.status)
         self.learned_ids()
+
+    def ready(self) -> None:
+        """At DONE, the connector shows the readiness that made it DONE, not a warning a poll saw
+        before the channel's event said it was active."""
+        o = self.state.objects
+        if o.connector.status == CHECK_OK:
+            o.connector.reason = None
+        elif o.channel.status == CHANNEL_ACTIVE:
+            o.connector.status, o.connector.reason = CHANNEL_ACTIVE, f"ready: channel {o.channel.id} is {CHANNEL_ACTIVE}"
 
     def last_polled(self, status: str | None) -> None:
         if self.state.waiting is not None:
@@ -104,3 +120,8 @@ class Recorder:
         if changed:
             workflow.upsert_search_attributes([key.value_set(value) for key, value in changed])
             self._indexed.update({key.name: value for key, value in changed})
+        self.show()
+
+    def show(self) -> None:
+        """Keep the Temporal UI's "Current Details" true (not a command: nothing to replay)."""
+        workflow.set_current_details(current_details(self.state))

@@ -10,7 +10,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, Field
 
-    from bird.events import ObjectKind, describe_event, event_time
+    from bird.events import ObjectKind, describe_event, event_problem, event_time
     from bird.statuses import DRAFT, IN_PROGRESS
     from workflows.contract import BirdEvent, Step
     from workflows.kinds import Kind, fee_of
@@ -55,14 +55,27 @@ class Tracked(BaseModel):
     status_at: datetime | None = None  # Bird's updatedAt for `status`, when Bird gave one
     reason: str | None = None  # Bird's rejection reason (read with a GET: events never carry it)
     seen_at: datetime | None = None  # when we last learned something about it (workflow time)
+    # `status` came from an event that no answer of Bird's has confirmed since (see `observe`)
+    from_event: bool = False
 
-    def observe(self, status: str | None, at: datetime | None, now: datetime) -> bool:
-        """Record a status from a poll, a GET or an event, unless it is older than what we hold."""
-        if not status or not supersedes(self.status, self.status_at, status, at):
+    def observe(
+        self, status: str | None, at: datetime | None, now: datetime, *, answer: bool = False, gets_win: bool = False
+    ) -> bool:
+        """Record a status from Bird's `answer` (a poll, a GET, a create) or from an event, unless
+        it is older than what we hold.
+
+        With `gets_win` (onboardings started since the `bird-get-wins` patch), Bird's answer is the
+        truth about the present and always replaces what we hold: an event says what was true
+        when it was sent, and a wrong or future-dated one must not outlast the next GET.
+        """
+        if not status:
+            return False
+        if not (gets_win and answer) and not supersedes(self.status, self.status_at, status, at):
             return False
         self.status = status
-        self.status_at = at or self.status_at
+        self.status_at = at if gets_win and answer else at or self.status_at
         self.seen_at = now
+        self.from_event = gets_win and not answer
         return True
 
 
@@ -103,8 +116,11 @@ class Charge(BilledItem):
 
     at: datetime
     # Found by list-and-match rather than created by the call that returned it: an earlier attempt
-    # of this onboarding (or an earlier onboarding) created it, and Bird billed it then.
+    # of this onboarding created it, and Bird billed it then.
     matched_existing: bool = False
+    # Recorded by an earlier run of the same onboarding id (terminated or failed, then started
+    # again): this run adopted the object rather than buying it again (workflows/memo.py).
+    earlier_run: bool = False
 
 
 class ErrorInfo(BaseModel):
@@ -130,12 +146,14 @@ class Blocker(BaseModel):
     reason: str
     since: datetime
     deadline_at: datetime | None = None  # set when the wait ran out, rather than Bird refusing
+    field: str | None = None  # the request field a person changes to go on (e.g. number.prefix)
+    notified: bool = False  # a person was told (TENDLC_NOTIFY_URL), once per stop
 
 
 class OperatorAction(BaseModel):
     """What a person did through an Update (workflows/actions.py), kept in the status history."""
 
-    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline
+    action: str  # resubmit_campaign, resubmit_brand, cancel, extend_deadline, retry
     at: datetime
     step: Step  # where the onboarding went on from
     kind: Kind | None = None
@@ -153,11 +171,13 @@ class StepRecord(BaseModel):
 
 
 class PreflightWarning(BaseModel):
-    """A pre-flight warning the starter accepted; kept so the status shows it."""
+    """A pre-flight warning the starter accepted, or an error the operator overrode (`accepted`,
+    from `tendlc start --accept RULE`); kept so the status shows it, never hidden."""
 
     rule_id: str
     field: str = ""
     message: str
+    accepted: bool = False
 
 
 class Objects(BaseModel):
@@ -189,6 +209,10 @@ class OnboardingStatus(BaseModel):
     actions: list[OperatorAction] = Field(default_factory=list)
     events_received: int = 0
     events_applied: int = 0
+    # Events the workflow could not use (a field of the wrong type, say) are dropped, not raised:
+    # one odd delivery must not fail every workflow task after it.
+    events_dropped: int = 0
+    last_drop_reason: str | None = None
     last_event_at: datetime | None = None
     run: int = 1  # 1 + how many times the workflow continued as new
     history_length: int | None = None  # events in the current run's history, at query time
@@ -207,9 +231,21 @@ class OnboardingState(OnboardingStatus):
 
     seen_deliveries: list[str] = Field(default_factory=list)
     early_events: list[EarlyEvent] = Field(default_factory=list)
+    # Set once the onboarding runs with the `bird-get-wins` patch (workflows/onboarding.py): Bird's
+    # answers replace events, events dated in the future count as now, and an approval only an
+    # event announced is confirmed with a GET before the billable step after it.
+    gets_win: bool = False
+    # When each billable create (by kind) was first scheduled: a retried create adopts only what
+    # was created after it (activities.base.Ownership), however many runs later it is retried.
+    scheduled: dict[str, datetime] = Field(default_factory=dict)
+    # Stock items found sold when this onboarding tried to buy them: never chosen again.
+    sold_stock_items: list[str] = Field(default_factory=list)
+    notifications: int = 0  # notifications started so far: numbers each one's webhook-id
 
     def status(self, history_length: int | None = None) -> OnboardingStatus:
-        data = self.model_dump(exclude={"seen_deliveries", "early_events"})
+        data = self.model_dump(
+            exclude={"seen_deliveries", "early_events", "gets_win", "scheduled", "sold_stock_items", "notifications"}
+        )
         return OnboardingStatus.model_validate({**data, "history_length": history_length})
 
     # -- steps --------------------------------------------------------------------------------
@@ -259,6 +295,7 @@ class OnboardingState(OnboardingStatus):
         now: datetime,
         *,
         matched_existing: bool = False,
+        earlier_run: bool = False,
         amount: float | None = None,
         currency: str | None = None,
     ) -> None:
@@ -276,6 +313,7 @@ class OnboardingState(OnboardingStatus):
                 currency=currency,
                 at=now,
                 matched_existing=matched_existing,
+                earlier_run=earlier_run,
             )
         )
 
@@ -291,21 +329,33 @@ class OnboardingState(OnboardingStatus):
             if event.delivery_id in self.seen_deliveries:
                 return False
             self.seen_deliveries = [*self.seen_deliveries, event.delivery_id][-SEEN_DELIVERIES_KEPT:]
+        problem = event_problem(event.service, event.event, event.payload)
+        if problem is not None:
+            self.drop_event(problem)
+            return False
         ref = describe_event(event.service, event.event, event.payload)
         if ref is None:
             return False
+        at = event_time(event.payload)
+        if self.gets_win and at is not None and at > now:
+            at = now  # a time in the future counts as now: it must not outrank what comes later
         early = EarlyEvent(
             kind=ref.kind,
             object_id=ref.object_id,
             status=ref.status,
             connector_id=ref.connector_id,
-            at=event_time(event.payload),
+            at=at,
         )
         if self._apply(early, now):
             return True
         if self._target_of(early.kind, early.object_id, early.connector_id, learn=False) is None:
             self.early_events = [*self.early_events, early][-EARLY_EVENTS_KEPT:]
         return False
+
+    def drop_event(self, reason: str) -> None:
+        """Count an event the workflow cannot use, and say why in the status."""
+        self.events_dropped += 1
+        self.last_drop_reason = reason[:300]
 
     def apply_early_events(self, now: datetime) -> bool:
         """Apply the kept events that concern an object whose id is now known."""
@@ -321,7 +371,7 @@ class OnboardingState(OnboardingStatus):
 
     def _apply(self, early: EarlyEvent, now: datetime) -> bool:
         target = self._target_of(early.kind, early.object_id, early.connector_id)
-        if target is None or not target.observe(early.status, early.at, now):
+        if target is None or not target.observe(early.status, early.at, now, gets_win=self.gets_win):
             return False
         self.events_applied += 1
         self.last_event_at = now

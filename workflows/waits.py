@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import failure_of
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
-    from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, poll_interval
+    from workflows.notify import OPERATOR_PATCH
+    from workflows.options import BIRD_CALL, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
     from workflows.recording import Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
 
@@ -39,6 +40,11 @@ with workflow.unsafe.imports_passed_through():
 # histories recorded before it replay unchanged, with no deadline.
 
 DEADLINES_PATCH = "wait-deadlines"
+
+# Bird's GET is the truth about the present (workflows/state.py, `Tracked.observe`): an approval only
+# an event announced is confirmed by one GET before the billable step it unlocks, so that a wrong
+# or premature event cannot buy anything. Onboardings started before this patch replay without it.
+GETS_WIN_PATCH = "bird-get-wins"
 
 
 @dataclass
@@ -61,11 +67,14 @@ class Waiter:
         settings: PollSettings,
         checkpoint_due: Callable[[], bool],
         checkpoint: Callable[[], Awaitable[None]],
+        show: Callable[[], None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint  # continues as new; does not return when it does
+        self._show = show  # refreshes what the Temporal UI shows (next poll, last seen)
         self.polls_this_run = 0
+        self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
 
     async def until_settled(self, watch: Watch, waiting: Waiting) -> None:
         """Return once `watch.settled()`, whether an event or a poll said so."""
@@ -74,6 +83,7 @@ class Waiter:
                 await self._checkpoint()
             delay = poll_interval(self._settings.min_seconds, self._settings.max_seconds, waiting.polls)
             waiting.next_poll_at = workflow.now() + delay
+            self._show()
             try:
                 await workflow.wait_condition(
                     lambda: watch.settled() or self._checkpoint_due(),
@@ -114,14 +124,25 @@ class Waiter:
 
     async def _poll_round(self, watch: Watch, waiting: Waiting) -> None:
         s = self._settings
+        options = bird_poll(s.min_seconds, s.max_seconds, waiting.polls)
+        if workflow.patched(OPERATOR_PATCH) and waiting.deadline_at is not None:
+            # The round ends on the server when the wait's deadline comes: no retry is scheduled
+            # after it, and an attempt in flight learns it at its next heartbeat and stops. (The
+            # round is abandoned, not cancelled, when the wait ends: without this it would go on
+            # calling Bird for up to POLLS_PER_ROUND polls after the onboarding stopped waiting.)
+            remaining = waiting.deadline_at - workflow.now()
+            if remaining > timedelta(0):
+                options["schedule_to_close_timeout"] = remaining
         poll = workflow.start_activity_method(
-            watch.poll,
-            watch.arg,
-            **bird_poll(s.min_seconds, s.max_seconds, waiting.polls),
-            summary=f"poll: {watch.what}",
+            watch.poll, watch.arg, **on_bird_queue(options, self.bird_task_queue), summary=f"poll: {watch.what}"
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
-        await workflow.wait([poll, signalled], return_when=asyncio.FIRST_COMPLETED)
+        try:
+            await workflow.wait([poll, signalled], return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            signalled.cancel()
+            poll.cancel()
+            raise
         if not signalled.done():
             signalled.cancel()
         if not poll.done():
@@ -170,7 +191,12 @@ class Verdicts:
     async def await_verdict(self, kind: Kind) -> None:
         """Wait until the object is accepted (approved, or ready); on a rejection, stop for a person."""
         wait, objects, blocking = wait_for(kind), self.state.objects, self._needs_action
-        while not wait.accepted(objects):
+        while not wait.accepted(objects) or self._unconfirmed(kind):
+            if self._unconfirmed(kind):
+                # accepted on an event's word alone (perhaps before the step began): Bird's answer
+                # decides, whether accepted, back to waiting, or a rejection
+                await blocking.guarded(wait.step, lambda: self.look(kind))
+                continue
             await blocking.guarded(wait.step, lambda: self._wait(kind))
             if not wait.accepted(objects):
                 if self.state.blocked is None:
@@ -178,11 +204,19 @@ class Verdicts:
                 await blocking.park()
         self._recorder.finish(wait.step)
 
+    def _unconfirmed(self, kind: Kind) -> bool:
+        """Accepted on an event's word alone, with a billable step to follow."""
+        wait, obj = wait_for(kind), self.state.objects.get(kind)
+        return self.state.gets_win and wait.confirm and wait.accepted(self.state.objects) and obj.from_event
+
     async def look(self, kind: Kind) -> None:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        self._recorder.record(kind, await workflow.execute_activity_method(wait.get, query, **BIRD_CALL))
+        ref = await workflow.execute_activity_method(
+            wait.get, query, **on_bird_queue(BIRD_CALL, self._input.bird_task_queue), summary=f"look: {kind}"
+        )
+        self._recorder.record(kind, ref)
 
     async def _wait(self, kind: Kind) -> None:
         wait, objects = wait_for(kind), self.state.objects

@@ -34,7 +34,8 @@ def all_optional(model: type[BirdRequest], name: str, doc: str, module: str) -> 
     fields: dict[str, Any] = {}
     for field_name, field in model.model_fields.items():
         annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
-        fields[field_name] = (annotation | None, None)
+        # the alias too: an explicit one (vettings' `class`) is not what the generator would give
+        fields[field_name] = (annotation | None, Field(default=None, alias=field.alias))
     return create_model(name, __base__=BirdRequest, __doc__=doc, __module__=module, **fields)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -12,6 +12,12 @@ from bird.statuses import CHECK_OK
 # The connector template the guide installs for a US 10DLC SMS channel.
 SMS_CONNECTOR_TEMPLATE = "sms-messagebird:1"
 USE_CASE_CHECK = "useCaseStatus"
+
+# bird/openapi/create-connector.json, ConnectorArguments: "For SMS connectors (sms-messagebird:1),
+# channelMessageType is required and must be one of promotional, transactional, conversational,
+# emergency, 2fa."
+ChannelMessageType = Literal["promotional", "transactional", "conversational", "emergency", "2fa"]
+CHANNEL_MESSAGE_TYPES: tuple[str, ...] = get_args(ChannelMessageType)
 
 
 class ConnectorCreate(BirdRequest):

@@ -5,6 +5,15 @@ Errors refuse a start; warnings are printed and recorded. The rule table is `RUL
 in docs/preflight.md.
 """
 
-from intake.preflight.rules import RULES, Finding, Rule, Severity, check_request
+from intake.preflight.rules import (
+    RULES,
+    Finding,
+    Rule,
+    Severity,
+    UnknownRules,
+    accepted_rules,
+    check_request,
+    refusing,
+)
 
-__all__ = ["RULES", "Finding", "Rule", "Severity", "check_request"]
+__all__ = ["RULES", "Finding", "Rule", "Severity", "UnknownRules", "accepted_rules", "check_request", "refusing"]

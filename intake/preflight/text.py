@@ -9,6 +9,7 @@ generous, since a miss there refuses a good request; the ones that prove somethi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 # Bird's compliance keywords, the words its platform already answers to:
@@ -182,11 +183,16 @@ _TEST_BEFORE = frozenset({
     "pregnancy", "dna", "allergy", "vision", "skills", "placement", "practice", "swab", "water", "pressure",
     "leak",
 })  # fmt: skip
-_TEST_AFTER = frozenset({"result", "results", "drive", "date", "kit", "kits", "center", "centre", "appointment"})
+_TEST_AFTER = frozenset({"result", "results", "drive", "date", "kit", "kits", "center", "centre", "appointment",
+                         "prep", "preparation", "score", "scores", "day"})  # fmt: skip
 
 
-def placeholder(text: str) -> str | None:
-    """The first placeholder in `text` (as written), or None."""
+def placeholder(text: str, names: Sequence[str] = ()) -> str | None:
+    """The first placeholder in `text` (as written), or None. `names` are the brand's own names:
+    "Test" inside them is the business's name ("Test Prep Academy", "Testa & Test Ltd"), not filler."""
+    for name in sorted((n for n in names if n and n.strip()), key=len, reverse=True):
+        if not only_filler(name):
+            text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
     for pattern in _PLACEHOLDERS:
         if match := pattern.search(text):
             return match.group(0)
@@ -196,6 +202,19 @@ def placeholder(text: str) -> str | None:
         if not (set(before) & _TEST_BEFORE or set(after) & _TEST_AFTER):
             return match.group(0)
     return None
+
+
+# words that, alone with "test", make a name that is only filler: "Test", "Test Company", "My Test Inc"
+_FILLER_NAME_WORDS = frozenset({
+    "test", "testing", "demo", "sample", "my", "the", "a", "brand", "company", "co", "business", "inc",
+    "llc", "ltd", "corp", "corporation", "account", "org",
+})  # fmt: skip
+
+
+def only_filler(name: str) -> bool:
+    """Whether a brand name is nothing but "test" and generic words (a placeholder name)."""
+    words = _tokens(name)
+    return bool(words) and "test" in words and set(words) <= _FILLER_NAME_WORDS
 
 
 # Content carriers treat as age-restricted (the "SHAFT" categories other than sex and hate, which

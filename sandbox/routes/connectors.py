@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bird.models import SMS_CONNECTOR_TEMPLATE
+from bird.models.connectors import CHANNEL_MESSAGE_TYPES
 from sandbox.core import Sandbox
 from sandbox.errors import conflict, invalid
 from sandbox.routing import BirdRoute, page, read_body, read_query, sandbox_of
@@ -22,10 +23,8 @@ from sandbox.wire import iso, new_id
 
 router = APIRouter(route_class=BirdRoute)
 
-# bird/openapi/create-connector.json, ConnectorArguments: "For SMS connectors (sms-messagebird:1),
-# channelMessageType is required and must be one of promotional, transactional, conversational,
-# emergency, 2fa."
-CHANNEL_MESSAGE_TYPES = ("promotional", "transactional", "conversational", "emergency", "2fa")
+# channelMessageType is required for SMS connectors and must be one of Bird's values
+# (CHANNEL_MESSAGE_TYPES, from bird/openapi/create-connector.json).
 
 
 def _check_sms_arguments(sandbox: Sandbox, body: dict[str, Any]) -> list[FieldError]:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from runtime.processes import port_in_use
 from tests.e2e.stack_helpers import free_port
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def demo(tmp_path, *extra: str, timeout: float = 150) -> tuple[subprocess.CompletedProcess[str], list[int]]:
@@ -34,8 +36,8 @@ def test_the_demo_onboards_the_example_with_one_charge_of_each_kind(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["step"] == "DONE"
-    assert summary["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
-    assert {c["object_id"] for c in summary["charges"]} <= set(summary["ids"].values())
+    assert summary["detail"]["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert {c["object_id"] for c in summary["charges"]} <= {o["id"] for o in summary["objects"].values()}
     assert summary["ui"].endswith("/namespaces/default/workflows/onboarding-acme-sms")
     for step in ("BUY_NUMBER", "AWAIT_BRAND", "VETTING", "AWAIT_CAMPAIGN", "AWAIT_READY", "DONE"):
         assert step in result.stdout
@@ -55,7 +57,7 @@ def test_the_declined_scenario_is_corrected_with_resubmit_campaign_and_reaches_d
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["step"] == "DONE" and summary["blocked"] is None
     # resubmitting is not a new registration: still one charge of each kind
-    assert summary["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert summary["detail"]["charge_counts"] == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
     assert not any(port_in_use(port) for port in ports)
 
 
@@ -81,7 +83,17 @@ def test_keep_leaves_the_stack_running_until_stop(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     try:
         assert all(port_in_use(port) for port in ports)
-        assert "stop with: tendlc demo --stop --home" in result.stdout
+        assert "stop with: .venv/bin/tendlc demo --stop --home" in result.stdout
+        env_file = tmp_path / "home" / "env"
+        assert f". {env_file}" in result.stdout and env_file.stat().st_mode & 0o077 == 0
+        # the next command, in a shell that only sourced the file, reaches the same stack
+        clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+        second = ROOT / "examples" / "onboarding-no-vetting.json"
+        script = f". {env_file} && {sys.executable} -m starter.cli status acme-sms --json && " \
+                 f"{sys.executable} -m starter.cli start {second}"  # fmt: skip
+        used = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, env=clean)
+        assert used.returncode == 0, used.stdout + used.stderr
+        assert '"step": "DONE"' in used.stdout and "started onboarding-" in used.stdout
     finally:
         stopped = subprocess.run(
             [sys.executable, "-m", "starter.cli", "demo", "--stop", "--home", str(tmp_path / "home")],

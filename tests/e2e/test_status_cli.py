@@ -47,7 +47,7 @@ async def test_status_shows_timeline_objects_and_charges(stack, onboardings):
 async def test_status_of_a_rejection_says_why(stack, onboardings):
     _, rejected = onboardings
     code, output = await run_cli(stack.config, "status", f"onboarding-{rejected}")
-    assert code == 0, output
+    assert code == 4, output  # NEEDS_ACTION
     assert "NEEDS_ACTION" in output and "needs a person" in output and REASON in output
     code, output = await run_cli(stack.config, "status", rejected, "--json")
     data = json.loads(output)
@@ -64,12 +64,14 @@ async def test_status_of_an_unknown_onboarding(stack):
 async def test_list_filters_by_step(stack, onboardings):
     done, rejected = onboardings
     code, output = await run_cli(stack.config, "list", "--json")
-    rows = {r["onboarding_id"]: r for r in json.loads(output)}
+    rows = {r["onboarding_id"]: r for r in json.loads(output)["onboardings"]}
     assert rows[done]["step"] == "DONE" and rows[done]["execution"] == "COMPLETED"
-    assert rows[rejected]["step"] == "NEEDS_ACTION" and rows[rejected]["brand_id"]
+    assert rows[rejected]["step"] == "NEEDS_ACTION" and rows[rejected]["objects"]["brand"]["id"]
     code, output = await run_cli(stack.config, "list", "--needs-action", "--json")
-    assert [r["onboarding_id"] for r in json.loads(output)] == [rejected]
+    assert [r["onboarding_id"] for r in json.loads(output)["onboardings"]] == [rejected]
     code, output = await run_cli(stack.config, "list", "--step", "DONE")
     assert code == 0 and done in output and rejected not in output
+    code, output = await run_cli(stack.config, "list", "--step", "done")
+    assert code == 0 and done in output and rejected not in output
     code, output = await run_cli(stack.config, "list", "--step", "NOT_A_STEP")
-    assert code == 2 and "invalid" in output
+    assert code == 2 and "invalid step 'NOT_A_STEP'; valid steps: BUY_NUMBER," in output

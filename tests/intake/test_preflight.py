@@ -248,6 +248,7 @@ def test_a_finding_carries_severity_field_reason_and_source():
         "message": "a US postal code must be a 5-digit ZIP: '9410'",
         "source": "Bird OpenAPI create-workspace-brand.json: postalCode, "
         "'Must be a 5 digit zip code for the United States'",
+        "accepted": False,
     }
 
 
@@ -262,3 +263,31 @@ def test_docs_list_every_rule_with_its_severity():
     doc = (ROOT / "docs" / "preflight.md").read_text()
     for r in RULES:
         assert re.search(rf"^\| `{r.id}` \| {r.severity} \|", doc, re.MULTILINE), r.id
+
+
+# -- false positives found while adding `accept` --------------------------------------------------
+
+
+def renamed(display: str, company: str, site: str) -> dict[str, Any]:
+    """The example request for another business: every mention of Acme Plumbing renamed."""
+    text = json.dumps(BASE).replace("Acme Plumbing Inc.", company).replace("Acme Plumbing", display)
+    return json.loads(text.replace("acmeplumbing", site))
+
+
+def test_a_brand_named_test_something_is_not_placeholder_text():
+    # a real business, refused for placeholder text before: its name was read as filler
+    request = renamed("Test Prep Academy", "Test Prep Academy LLC", "testprepacademy")
+    assert check_request(parse_request(request)) == []
+
+
+@pytest.mark.parametrize("name", ["Test", "Test Company", "My Test Brand Inc"])
+def test_a_brand_name_that_is_only_test_is_still_placeholder_text(name):
+    findings = check_request(parse_request(changed(brand__displayName=name)))
+    assert ("CAMPAIGN_PLACEHOLDER_TEXT", "brand.displayName") in [(f.rule_id, f.field) for f in findings]
+
+
+def test_one_sample_is_a_warning_as_bird_accepts_one_to_five():
+    findings = check_request(parse_request(changed(campaign__samples=BASE["campaign"]["samples"][:1])))
+    assert [(f.rule_id, f.severity) for f in findings] == [("CAMPAIGN_SAMPLE_COUNT", "warning")]
+    schema = json.loads((ROOT / "bird" / "openapi" / "create-campaign.json").read_text())
+    assert '"minItems": 1' in json.dumps(schema) and '"maxItems": 5' in json.dumps(schema)

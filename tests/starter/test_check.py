@@ -111,7 +111,7 @@ def test_json_lists_each_file_with_its_findings(capsys, with_error, tmp_path):
     assert {f["rule_id"] for f in bad["findings"]} == {
         "CAMPAIGN_BRAND_IN_SAMPLES", "CAMPAIGN_EMBEDDED_LINK", "CAMPAIGN_LINK_SHORTENER",
     }  # fmt: skip
-    assert set(bad["findings"][0]) == {"rule_id", "severity", "field", "message", "source"}
+    assert set(bad["findings"][0]) == {"rule_id", "severity", "field", "message", "source", "accepted"}
     assert broken["valid"] is False and "brand: Field required" in broken["schema_errors"]
 
 
@@ -120,3 +120,16 @@ def test_colour_on_a_terminal(capsys, monkeypatch, with_error):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert main(["check", with_error]) == 1
     assert "\x1b[" in capsys.readouterr().out
+
+
+def test_a_jsonl_batch_is_checked_line_by_line(capsys, tmp_path):
+    good = json.loads(Path(EXAMPLES[0]).read_text())
+    bad = copy.deepcopy(good)
+    del bad["connector"]
+    path = tmp_path / "fleet.jsonl"
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n{oops\n")
+    assert main(["check", str(path), "--json"]) == 2
+    reports = {r["file"]: r for r in json.loads(capsys.readouterr().out)}
+    assert reports[f"{path}:1"]["valid"] is True
+    assert reports[f"{path}:3"]["schema_errors"] == ["connector: Field required"]
+    assert reports[f"{path}:4"]["schema_errors"][0].startswith("(request): not valid JSON:")

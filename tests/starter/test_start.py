@@ -58,10 +58,11 @@ def test_every_problem_is_listed_at_once(tmp_path):
 def test_run_exits_2_and_prints_each_problem(tmp_path, capsys):
     data = request_data()
     del data["connector"]
-    code = start_module.run(argparse.Namespace(file=write(tmp_path, data), wait=False, interval=1.0))
+    path = write(tmp_path, data)
+    code = start_module.run(argparse.Namespace(files=[path], wait=False, interval=1.0, concurrency=32))
     err = capsys.readouterr().err
     assert code == EXIT_REFUSED
-    assert "not started" in err and "  connector: Field required" in err
+    assert "not started" in err and f"  {path}: connector: Field required" in err
 
 
 def test_ids_come_from_the_environment_unless_the_request_has_them(tmp_path):

@@ -38,6 +38,15 @@ def test_concurrency_comes_from_the_environment_and_flags_override_it(monkeypatc
     assert worker.tendlc_task_queue == "q"
 
 
+def test_metrics_listen_on_loopback_unless_told_otherwise(monkeypatch):
+    # like the relay: reachable from this machine only, until someone asks for more
+    monkeypatch.delenv("TENDLC_METRICS_HOST", raising=False)
+    assert settings_from(args("--metrics-port", "9464")).tendlc_metrics_host == "127.0.0.1"
+    monkeypatch.setenv("TENDLC_METRICS_HOST", "10.0.0.5")
+    assert settings_from(args()).tendlc_metrics_host == "10.0.0.5"
+    assert settings_from(args("--metrics-host", "0.0.0.0")).tendlc_metrics_host == "0.0.0.0"
+
+
 async def test_no_access_key_no_worker():
     with pytest.raises(WorkerConfigError, match="BIRD_ACCESS_KEY"):
         await serve(WorkerSettings(_env_file=None, bird_access_key=None))
@@ -71,3 +80,24 @@ def test_the_worker_process_stops_gracefully_on_a_signal(dev_env, sig, tmp_path)
     text = log.read_text()
     assert "stopping: activities in flight get 20s to finish" in text and "worker stopped" in text
     assert "the-access-key" not in text
+
+
+async def test_the_bird_queue_is_paced_for_every_worker_together(monkeypatch, dev_env):
+    from activities import onboarding_activities
+    from bird.client import BirdClient
+    from worker.main import BIRD_REQUESTS_PER_ACTIVITY, bird_activities_per_second, build_bird_worker
+
+    monkeypatch.setenv("TENDLC_BIRD_RATE_LIMIT", "30")
+    settings = WorkerSettings(_env_file=None, tendlc_task_queue="fleet")
+    assert settings.tendlc_bird_rate_limit == 30 and settings.bird_task_queue == "fleet-bird"
+    assert WorkerSettings(_env_file=None).tendlc_bird_rate_limit == 30
+    monkeypatch.delenv("TENDLC_BIRD_RATE_LIMIT")
+    assert WorkerSettings(_env_file=None).tendlc_bird_rate_limit == 20  # the default
+    async with BirdClient("key", base_url="http://bird.invalid") as bird:
+        config = build_bird_worker(dev_env.client, bird, settings=settings).config()
+    assert config["task_queue"] == "fleet-bird"
+    # Temporal's task-queue rate limit: activities/s, each at most BIRD_REQUESTS_PER_ACTIVITY requests
+    assert config["max_task_queue_activities_per_second"] == 30 / BIRD_REQUESTS_PER_ACTIVITY
+    assert bird_activities_per_second(settings) * BIRD_REQUESTS_PER_ACTIVITY == 30
+    assert {a.__name__ for a in config["activities"]} == {a.__name__ for a in onboarding_activities(bird)}
+    assert not config.get("workflows")

@@ -16,9 +16,10 @@ from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowU
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from activities.notify import NotifySettings, notify_activities
 from intake.inputs import onboarding_input
 from intake.request import parse_request
-from workflows.contract import BirdEvent
+from workflows.contract import BirdEvent, bird_task_queue_for
 from workflows.failures import REFUSED
 from workflows.inputs import OnboardingInput, PollSettings
 from workflows.onboarding import OnboardingWorkflow
@@ -54,9 +55,16 @@ def make_input(
 
 @asynccontextmanager
 async def onboarding_worker(client: Client, activities: Sequence[Callable[..., Any]]) -> AsyncIterator[str]:
-    """A worker on a fresh task queue; yields the queue's name."""
+    """A worker on a fresh task queue, and one on its Bird queue as `tendlc worker` runs (where
+    `tendlc start` sends the Bird activities); yields the queue's name."""
     task_queue = f"tq-{uuid.uuid4()}"
-    async with Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=list(activities)):
+    registered = list(activities)
+    if not any(getattr(a, "__name__", "") == "notify" for a in registered):
+        registered += notify_activities(NotifySettings())  # notifications off
+    async with (
+        Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=registered),
+        Worker(client, task_queue=bird_task_queue_for(task_queue), activities=list(activities)),
+    ):
         yield task_queue
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,7 +27,8 @@ from bird.events import SUBSCRIBED_EVENTS
 from bird.models import WebhookSubscriptionCreate
 from sandbox.app import create_app
 from sandbox.config import DEFAULT_ACCESS_KEY, SandboxConfig
-from sandbox.testing import bird_client, control_client, running
+from sandbox.testing import BASE_URL, SandboxTransport, control_client, running
+from sandbox.wire import set_clock_offset
 from workflows.contract import BirdEvent
 from workflows.onboarding import OnboardingWorkflow
 
@@ -80,16 +83,43 @@ class World:
         response.raise_for_status()
 
 
+class FollowingTransport(SandboxTransport):
+    """Before each request, sets the sandbox's clock to `clock()` (the time-skipping server's), so
+    that the createdAt Bird answers is on the same clock as the workflow's `workflow.now()`."""
+
+    def __init__(self, app: FastAPI, clock: Callable[[], Awaitable[datetime]]) -> None:
+        super().__init__(app=app)
+        self._clock = clock
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        set_clock_offset(max(0.0, (await self._clock()).timestamp() - time.time()))
+        return await super().handle_async_request(request)
+
+
 @asynccontextmanager
-async def sandbox_world(config: SandboxConfig | None = None, *, webhooks: bool = False) -> AsyncIterator[World]:
+async def sandbox_world(
+    config: SandboxConfig | None = None,
+    *,
+    webhooks: bool = False,
+    clock: Callable[[], Awaitable[datetime]] | None = None,
+    observer: Callable[[str, str], None] | None = None,
+) -> AsyncIterator[World]:
+    """`clock`: the Temporal test server's time (`env.get_current_time`), for tests whose creates
+    are retried after time was skipped (ownership compares Bird's createdAt with workflow time).
+    `observer`: the BirdClient's (operation, outcome) hook, to count the calls the activities make."""
     sink = EventSink()
     app = create_app(config or SandboxConfig.instant(), delivery_transport=sink.transport())
+    transport = FollowingTransport(app, clock) if clock is not None else SandboxTransport(app=app)
+    key = app.state.sandbox.config.access_key.get_secret_value()
     async with running(app):
-        async with bird_client(app) as bird, control_client(app) as control:
+        async with BirdClient(key, base_url=BASE_URL, transport=transport, observer=observer) as bird, control_client(app) as control:
             world = World(app, bird, control, sink)
             if webhooks:
                 sandbox = app.state.sandbox
                 for service, event in SUBSCRIBED_EVENTS:
                     body = WebhookSubscriptionCreate(service=service, event=event, url=RELAY_URL, signing_key=SIGNING_KEY)
                     await bird.create_webhook_subscription(sandbox.config.organization_id, sandbox.config.workspace_id, body)
-            yield world
+            try:
+                yield world
+            finally:
+                set_clock_offset(0.0)

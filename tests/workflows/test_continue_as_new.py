@@ -59,6 +59,7 @@ async def test_a_wait_continues_as_new_when_suggested_and_the_state_survives(sma
         assert moved.step == Step.AWAIT_CAMPAIGN and moved.objects.campaign.id == CAMPAIGN_ID
         assert moved.waiting is not None and moved.waiting.object_id == CAMPAIGN_ID
         assert len(moved.charges) == 3 and moved.events_received >= SUGGEST_AFTER
+        bird.set_status("campaign", "APPROVED")  # Bird approves, and says so by webhook
         await handle.signal(OnboardingWorkflow.bird_event, event("campaign", CAMPAIGN_ID, "APPROVED"))
         result = await handle.result()
     assert result.step == Step.DONE

@@ -116,12 +116,15 @@ async def test_approval_by_signal_needs_no_poll(ts_env):
         waiting = await status(handle)
         assert waiting.step == Step.AWAIT_BRAND
         assert waiting.waiting is not None and waiting.waiting.object_id == BRAND_ID
+        bird.set_status("brand", "APPROVED")  # Bird approves, and says so by webhook
         await handle.signal(OnboardingWorkflow.bird_event, event("brand", BRAND_ID, "APPROVED"))
         result = await handle.result()
         await record_history(handle, "approval-by-signal")
 
     assert result.step == Step.DONE
     assert bird.calls["poll_brand"] == 0
+    # the event's approval is confirmed by one GET before the campaign is bought
+    assert bird.calls["get_brand"] == 1
 
 
 async def test_events_duplicate_stale_or_for_others_change_nothing(ts_env):
@@ -133,6 +136,7 @@ async def test_events_duplicate_stale_or_for_others_change_nothing(ts_env):
         approved = event("campaign", CAMPAIGN_ID, "APPROVED", delivery_id="d-1", updatedAt="2025-03-28T10:00:00Z")
         stale = event("campaign", CAMPAIGN_ID, "PENDING", delivery_id="d-0", updatedAt="2025-03-27T09:01:30Z")
         stranger = event("campaign", "99999999-9999-4999-8999-999999999999", "REJECTED")
+        bird.set_status("campaign", "APPROVED", updated_at="2025-03-28T10:00:00Z")  # what the event says
         # a stale PENDING, a repeated delivery and someone else's rejection arrive around the approval
         for e in (approved, approved, stale, stranger):
             await handle.signal(OnboardingWorkflow.bird_event, e)

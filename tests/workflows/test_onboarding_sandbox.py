@@ -136,7 +136,7 @@ async def test_creates_that_commit_then_fail_are_found_not_repeated(ts_env):
             "create_connector": {"sequence": ["commit-then-drop"]},
         }
     )
-    async with sandbox_world(SandboxConfig.instant(faults=faults)) as world:
+    async with sandbox_world(SandboxConfig.instant(faults=faults), clock=ts_env.get_current_time) as world:
         async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
             handle = await start(ts_env.client, make_input(), queue)
             result = await handle.result()

@@ -123,3 +123,61 @@ def test_poll_interval_doubles_from_min_to_max():
     assert gaps[:4] == [60, 120, 240, 480]
     assert gaps[-1] == 21600 and max(gaps) == 21600
     assert poll_interval(60, 21600, 10_000).total_seconds() == 21600
+
+
+# -- what nothing from outside may do (issue 17) -----------------------------------------------
+
+
+def test_parse_time_takes_only_zoned_iso_strings():
+    assert parse_time("2025-03-27T11:00:00+02:00") == T0
+    for odd in (1743066000, 1743066000.0, ["2025-03-27T09:00:00Z"], {"at": "x"}, "2025-03-27T09:00:00", True):
+        assert parse_time(odd) is None, odd
+
+
+def _brand_event(status: str, delivery: str, **payload) -> BirdEvent:
+    return BirdEvent(
+        service="numbers", event="10dlc.brand", payload={"id": "b-1", "status": status, **payload}, delivery_id=delivery
+    )
+
+
+def test_events_of_the_wrong_shape_are_dropped_and_counted_not_raised():
+    state = OnboardingState(onboarding_id="o")
+    state.objects.brand.id = "b-1"
+    odd = [
+        _brand_event("APPROVED", "d-1", updatedAt=1743066000),
+        _brand_event("APPROVED", "d-2", updatedAt=["2025-03-27T09:00:00Z"]),
+        _brand_event("APPROVED", "d-3", updatedAt="2025-03-27T09:00:00"),
+        BirdEvent(service="channels", event="channel.updated", payload={"id": "c", "status": "active", "connectorId": 7}),
+    ]
+    for event in odd:
+        assert state.record_event(event, T1) is False
+    assert state.objects.brand.status is None
+    assert (state.events_received, state.events_applied, state.events_dropped) == (4, 0, 4)
+    assert state.last_drop_reason == "payload.connectorId: expected a string, got int"
+    assert state.status().events_dropped == 4  # the status query shows it
+
+
+def test_with_gets_winning_a_future_event_time_counts_as_now_and_birds_answer_replaces_events():
+    state = OnboardingState(onboarding_id="o", gets_win=True)
+    brand = state.objects.brand
+    brand.id = "b-1"
+    assert state.record_event(_brand_event("PENDING", "d-1", updatedAt="2030-01-01T00:00:00Z"), T0)
+    assert brand.status_at == T0 and brand.from_event
+    # the real approval, a little later in Bird's time, is no longer hidden by the 2030 date
+    assert state.record_event(_brand_event("APPROVED", "d-2", updatedAt=(T0 + timedelta(minutes=5)).isoformat()), T1)
+    assert brand.status == "APPROVED" and brand.from_event
+    # Bird's GET says PENDING still (the event was premature): the GET wins, even against a later time
+    assert brand.observe("PENDING", T0 - timedelta(days=1), T1, answer=True, gets_win=True)
+    assert brand.status == "PENDING" and not brand.from_event
+    assert "gets_win" not in state.status().model_dump()
+
+
+def test_without_the_patch_the_old_ordering_holds():
+    # onboardings that started before `bird-get-wins` replay with the rules they ran with
+    state = OnboardingState(onboarding_id="o")
+    brand = state.objects.brand
+    brand.id = "b-1"
+    assert state.record_event(_brand_event("PENDING", "d-1", updatedAt="2030-01-01T00:00:00Z"), T0)
+    assert brand.status_at.year == 2030 and not brand.from_event
+    assert not brand.observe("APPROVED", T1, T1, answer=True)
+    assert brand.status == "PENDING"

@@ -1,0 +1,262 @@
+"""Many onboardings in one workspace (the real activities against the sandbox in-process, on the
+time-skipping server): each ends with its own number, adopts nothing of another's, costs the same
+Bird calls however full the workspace is, and a new run of a terminated one buys nothing again."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio import activity
+
+from activities import onboarding_activities
+from activities.numbers import ChooseNumberInput, NumberActivities, NumberChoice
+from bench.figures import MINIMUM_CALLS
+from bird.models import BrandCreate, BuyNumbersRequest, CampaignCreate, StockItemQuery
+from sandbox.config import SandboxConfig
+from sandbox.faults import Faults
+from sandbox.wire import iso
+from starter.start import start as start_from_cli
+from tests.workflows.helpers import EXAMPLES, make_input, onboarding_worker, record_history, start, status
+from tests.workflows.sandbox_world import World, sandbox_world
+from workflows.contract import Step
+from workflows.inputs import PollSettings
+from workflows.messages import CancelOnboarding
+from workflows.onboarding import OnboardingWorkflow
+
+EXAMPLE = json.loads((EXAMPLES / "onboarding.json").read_text())
+FAST_POLLS = PollSettings(min_seconds=60, max_seconds=600)
+
+# The Bird calls an onboarding's own activities make when nothing goes wrong: bench/figures.py's
+# MINIMUM_CALLS less the relay's webhook-subscription check (made when the relay starts, not by an
+# onboarding), with the readiness read as the workflow makes it: the connector and its readiness
+# (bench/figures.py's measured `get_connector`). The channel's own event, when it is delivered
+# before the readiness wait begins, spares that read: both reads are then absent.
+WORKFLOW_MINIMUM = Counter({op: n for op, n in MINIMUM_CALLS.items() if op != "list_webhook_subscriptions"})
+WORKFLOW_MINIMUM["get_connector"] += 1
+READINESS_READ = Counter({"get_connector": 1, "get_connector_readiness": 1})
+
+
+async def crowd(world: World, count: int) -> None:
+    """`count` numbers, brands, campaigns and connectors already in the workspace, every one with the
+    example's own content (another customer onboarded from the same file an hour ago)."""
+    sandbox = world.app.state.sandbox
+    ws, org = sandbox.config.workspace_id, sandbox.config.organization_id
+    bird = world.bird
+    stock = [i async for i in _first_items(world, org)]
+    number = (await bird.buy_numbers(ws, BuyNumbersRequest(number_stock_item_ids=[stock[0].id])))[0]
+    brand = await bird.create_brand(ws, BrandCreate.model_validate(EXAMPLE["brand"]))
+    await world.review("brand", brand.id, "approve")
+    campaign = await bird.create_campaign(ws, brand.id, CampaignCreate.model_validate(EXAMPLE["campaign"]))
+    state = sandbox.state
+    an_hour_ago = iso((datetime.now(UTC) - timedelta(hours=1)).timestamp())
+    templates = {
+        "numbers": state.numbers[number.id],
+        "brands": state.brands[brand.id],
+        "campaigns": state.campaigns[campaign.id],
+    }
+    for name, template in templates.items():
+        table = getattr(state, name)
+        table.clear()
+        for i in range(count):
+            clone = json.loads(json.dumps(template))
+            clone.update(id=str(uuid.uuid4()), createdAt=an_hour_ago, updatedAt=an_hour_ago)
+            if name == "numbers":
+                clone["numberString"] = f"+1999555{i:04d}"  # not in stock: nobody can buy these again
+            table[clone["id"]] = clone
+    number_ids = list(state.numbers)
+    for i in range(count):
+        connector_id = str(uuid.uuid4())
+        state.connectors[connector_id] = {
+            "id": connector_id,
+            "name": EXAMPLE["connector"]["name"],
+            "connectorTemplateRef": "sms-messagebird:1",
+            "arguments": {"phoneNumberId": number_ids[i], "useCaseId": campaign.id, "channelMessageType": "transactional"},
+            "createdAt": an_hour_ago,
+            "updatedAt": an_hour_ago,
+        }
+
+
+async def _first_items(world: World, org: str):
+    query = StockItemQuery(country_codes=["US"], types=["local"], features=["sms-outbound"], prefix="+1415")
+    async for page in world.bird.stock_item_pages(org, query):
+        for item in page:
+            yield item
+        return
+
+
+async def _calls_per_onboarding(ts_env: Any, objects: int, onboardings: int = 2) -> list[Counter[str]]:
+    calls: Counter[str] = Counter()
+    config = SandboxConfig.instant(numbers_per_area_code=100)
+    observer = lambda operation, outcome: calls.update([operation])  # noqa: E731
+    async with sandbox_world(config, webhooks=True, clock=ts_env.get_current_time, observer=observer) as world:
+        await crowd(world, objects)
+        each: list[Counter[str]] = []
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            for _ in range(onboardings):
+                calls.clear()
+                handle = await start(ts_env.client, make_input(poll=FAST_POLLS), queue)
+                world.sink.handle = handle
+                result = await handle.result()
+                assert result.step == Step.DONE
+                each.append(Counter(calls))
+    return each
+
+
+async def test_bird_calls_per_onboarding_are_the_same_at_10_and_1000_objects_and_the_minimum(ts_env):
+    small = await _calls_per_onboarding(ts_env, 10)
+    large = await _calls_per_onboarding(ts_env, 1000)
+    for counts in small + large:
+        assert counts in (WORKFLOW_MINIMUM, WORKFLOW_MINIMUM - READINESS_READ), counts
+    # beyond that one event race, the same calls at both sizes: nothing grew with the workspace
+    assert {frozenset((c - READINESS_READ).items()) for c in small + large} == {
+        frozenset((WORKFLOW_MINIMUM - READINESS_READ).items())
+    }
+
+
+@pytest.mark.slow
+async def test_fifty_onboardings_from_one_file_each_get_their_own_number_and_adopt_nothing_of_anothers(dev_env):
+    # The local dev server, in real time (the time-skipping server does not serve 50 waiting
+    # clients at once): polls every second or two stand in for the relay's events.
+    config = SandboxConfig.instant(numbers_per_area_code=100)
+    polls = PollSettings(min_seconds=1, max_seconds=2)
+    async with sandbox_world(config) as world:
+        async with onboarding_worker(dev_env.client, onboarding_activities(world.bird)) as queue:
+            inputs = [make_input(poll=polls) for _ in range(50)]  # only the id differs
+            handles = await asyncio.gather(*(start(dev_env.client, i, queue) for i in inputs))
+            results = await asyncio.gather(*(h.result() for h in handles))
+
+            assert [r.step for r in results] == [Step.DONE] * 50
+            assert len({r.phone_number_id for r in results}) == 50
+            assert len({r.number_string for r in results}) == 50
+            for kind in ("brand_id", "campaign_id", "connector_id"):
+                assert len({getattr(r, kind) for r in results}) == 50, kind
+            assert not any(c.matched_existing for r in results for c in r.charges)
+            assert await world.ledger_counts() == {k: 50 for k in ("number", "brand", "vetting", "campaign", "connector")}
+            theirs = {getattr(r, f) for r in results for f in ("phone_number_id", "brand_id", "vetting_id", "campaign_id", "connector_id")}
+
+            # a 51st, from the same file, whose every create commits and then loses its answer (so
+            # each retry looks among the 50 same-content objects), parked awaiting its campaign
+            faults = {name: {"sequence": ["commit-then-drop"]} for name in ("buy_numbers", "create_brand", "create_vetting", "create_campaign")}
+            await world.put("faults", Faults(routes=faults).model_dump(mode="json", by_alias=True, exclude_none=True))
+            await world.put("scenario", {"campaign": [{"outcome": "hold"}]})
+            late = await start(dev_env.client, make_input(poll=polls), queue)
+            for _ in range(300):
+                if (await status(late)).step == Step.AWAIT_CAMPAIGN:
+                    break
+                await asyncio.sleep(0.2)
+            assert (await status(late)).step == Step.AWAIT_CAMPAIGN, (await status(late)).model_dump_json(indent=1)
+            cancelled = await late.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="changed their mind"))
+            await late.result()
+        ledger = await world.ledger_counts()
+
+    listed = {item.object_id for item in cancelled.still_billed}
+    assert len(listed) == 4 and not listed & theirs  # its own number, brand, vetting and campaign only
+    assert ledger == {"number": 51, "brand": 51, "vetting": 51, "campaign": 51, "connector": 50}
+
+
+async def test_a_stock_item_sold_in_between_is_replaced_by_the_next_choice(ts_env):
+    config = SandboxConfig.instant(numbers_per_area_code=100)
+    async with sandbox_world(config, clock=ts_env.get_current_time) as world:
+        ws = world.app.state.sandbox.config.workspace_id
+        real = NumberActivities(world.bird)
+        sold: list[str] = []
+
+        @activity.defn(name="choose_number")
+        async def choose_then_lose_the_race(req: ChooseNumberInput) -> NumberChoice:
+            """The real choice; then, the first time, another customer buys that item first."""
+            choice = await real.choose_number(req)
+            if not sold:
+                await world.bird.buy_numbers(ws, BuyNumbersRequest(number_stock_item_ids=[choice.stock_item_id]))
+                sold.append(choice.stock_item_id)
+            return choice
+
+        activities = [a for a in onboarding_activities(world.bird) if a.__name__ != "choose_number"]
+        async with onboarding_worker(ts_env.client, [*activities, choose_then_lose_the_race]) as queue:
+            handle = await start(ts_env.client, make_input(poll=FAST_POLLS), queue)
+            result = await handle.result()
+            await record_history(handle, "fleet-stock-item-sold")
+            final = await status(handle)
+        numbers = await world.bird.list_numbers(ws)
+        ledger = await world.ledger_counts()
+
+    assert result.step == Step.DONE and final.blocked is None
+    theirs = next(n for n in numbers if n.id != result.phone_number_id)
+    assert len(numbers) == 2 and theirs.number_string != result.number_string
+    assert [c.kind for c in final.charges].count("number") == 1
+    assert ledger == {"number": 2, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+
+
+async def test_a_prefix_with_no_stock_stops_in_needs_action_naming_the_field(ts_env):
+    async with sandbox_world(clock=ts_env.get_current_time) as world:
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            handle = await start(ts_env.client, make_input(number={"country_code": "US", "prefix": "+1999"}), queue)
+            while (await status(handle)).step != Step.NEEDS_ACTION:
+                await asyncio.sleep(0.05)
+            blocked = (await status(handle)).blocked
+            await handle.terminate()
+        ledger = await world.ledger_counts()
+    assert blocked is not None and blocked.step == Step.BUY_NUMBER
+    assert (blocked.kind, blocked.field) == ("number", "number.prefix")
+    assert ledger == {}
+
+
+async def test_terminated_then_started_again_buys_nothing_again_and_shows_the_number(ts_env):
+    config = SandboxConfig.instant(scenario={"brand": [{"outcome": "hold"}]})
+    async with sandbox_world(config, clock=ts_env.get_current_time) as world:
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            input = make_input(poll=FAST_POLLS)
+            code, first = await start_from_cli(ts_env.client, input, task_queue=queue, out=io.StringIO())
+            assert code == 0 and first is not None
+            while (await status(first)).step != Step.AWAIT_BRAND:
+                await asyncio.sleep(0.05)
+            before = await status(first)
+            await record_history(first, "fleet-memo-before-terminate")
+            await first.terminate(reason="operator stopped the worker's onboarding by mistake")
+
+            out = io.StringIO()
+            code, second = await start_from_cli(ts_env.client, input, task_queue=queue, out=out)
+            assert code == 0 and second is not None
+            assert "starts from what it recorded" in out.getvalue()
+            await world.review("brand", before.objects.brand.id, "approve")
+            result = await second.result()
+            await record_history(second, "fleet-started-again-from-memo")
+            after = await status(second)
+        ledger = await world.ledger_counts()
+
+    assert result.step == Step.DONE
+    assert ledger == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert after.objects.number.id == before.objects.number.id == result.phone_number_id
+    assert after.objects.brand.id == before.objects.brand.id
+    earlier = {c.kind for c in after.charges if c.earlier_run}
+    assert earlier == {"number", "brand"}
+    assert {c.kind for c in after.charges if not c.earlier_run} == {"vetting", "campaign", "connector"}
+
+
+async def test_a_number_joins_an_approved_campaign_without_registering_anything(ts_env):
+    async with sandbox_world(clock=ts_env.get_current_time) as world:
+        sandbox = world.app.state.sandbox
+        ws = sandbox.config.workspace_id
+        brand = await world.bird.create_brand(ws, BrandCreate.model_validate(EXAMPLE["brand"]))
+        await world.review("brand", brand.id, "approve")
+        campaign = await world.bird.create_campaign(ws, brand.id, CampaignCreate.model_validate(EXAMPLE["campaign"]))
+        await world.review("campaign", campaign.id, "approve")
+        before = await world.ledger_counts()
+        input = make_input(brand={"brand_id": brand.id}, campaign={"campaign_id": campaign.id}, vetting=None, poll=FAST_POLLS)
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            handle = await start(ts_env.client, input, queue)
+            result = await handle.result()
+            await record_history(handle, "fleet-number-joins-campaign")
+            final = await status(handle)
+        after = await world.ledger_counts()
+
+    assert result.step == Step.DONE and result.campaign_id == campaign.id and result.brand_id == brand.id
+    assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {"number": 1, "connector": 1}
+    skipped = {s.step for s in final.steps if s.outcome == "skipped"}
+    assert skipped == {Step.REGISTER_BRAND, Step.AWAIT_BRAND, Step.VETTING, Step.CREATE_CAMPAIGN, Step.AWAIT_CAMPAIGN}

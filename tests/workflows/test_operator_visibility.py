@@ -1,0 +1,286 @@
+"""What an operator sees and is told (issue 15, the workflow's half): `retry` moving each dead end
+forward to DONE, notifications (signed, retried with one webhook-id, never delaying the steps),
+Temporal's own cancellation ending like `cancel`, the current details, and a poll round stopped at
+its deadline. On the time-skipping server; Bird is the sandbox in-process or the in-memory fake."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.exceptions import ApplicationError
+
+from activities import onboarding_activities
+from activities.errors import BIRD_REJECTED, NO_NUMBER_IN_STOCK, error_details
+from activities.notify import NotifySettings, notify_activities
+from sandbox.config import SandboxConfig
+from tests.workflows.fake_bird import FakeBird
+from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
+from tests.workflows.sandbox_world import sandbox_world
+from workflows.contract import STEP as STEP_KEY
+from workflows.contract import Step
+from workflows.details import current_details, next_command
+from workflows.inputs import PollSettings
+from workflows.messages import CancelOnboarding, RetryStep
+from workflows.onboarding import OnboardingWorkflow
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+RECEIVER = "http://receiver.test/hooks/tendlc"
+
+
+def decided_fake() -> FakeBird:
+    """Bird answers every verdict at once: an onboarding runs straight through."""
+    return FakeBird(brand="APPROVED", vetting="APPROVED", campaign="APPROVED", connector="ok")
+
+
+def rejected(name: str, message: str, type: str = BIRD_REJECTED) -> ApplicationError:
+    details = error_details(name, status=422, code="invalid", field_errors={"body": [message]})
+    return ApplicationError(f"{name}: {message}", details, type=type, non_retryable=True)
+
+
+class Receiver:
+    """A webhook receiver behind httpx.MockTransport: answers `codes` in turn, then 204."""
+
+    def __init__(self, *codes: int, hang: bool = False) -> None:
+        self.codes, self.hang = list(codes), hang
+        self.requests: list[httpx.Request] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.hang:
+            raise httpx.ReadTimeout("the receiver did not answer", request=request)
+        return httpx.Response(self.codes.pop(0) if self.codes else 204)
+
+    def activities(self) -> list:
+        settings = NotifySettings(url=RECEIVER, secret=SECRET, ui_url="http://ui.test", namespace="default")
+        return notify_activities(settings, transport=httpx.MockTransport(self.handler))
+
+
+# -- retry: every dead end has a way forward ------------------------------------------------------
+
+
+async def test_no_stock_for_the_prefix_is_retried_with_another_prefix(ts_env):
+    async with sandbox_world(SandboxConfig.instant()) as world:
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            handle = await start(ts_env.client, make_input(number={"country_code": "US", "prefix": "+1999"}), queue)
+            await ts_env.sleep(timedelta(hours=1))
+            blocked = await status(handle)
+            assert blocked.step == Step.NEEDS_ACTION and blocked.blocked.step == Step.BUY_NUMBER
+            assert "+1999" in blocked.blocked.reason
+            details = current_details(blocked)
+            assert "tendlc retry" in details and "+1999" in details
+            wrong = await refusal(handle, OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"connector": {"name": "x"}}}))
+            assert "corrections.connector" in wrong.message
+            done = await handle.execute_update(
+                OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"number": {"prefix": "+1415"}}})
+            )
+            result = await handle.result()
+            await record_history(handle, "retry-no-stock-new-prefix")
+    assert done.action == "retry" and done.step == Step.BUY_NUMBER
+    assert result.step == Step.DONE and result.number_string.startswith("+1415")
+
+
+async def test_a_number_bird_refused_to_sell_is_replaced_by_one_chosen_again(ts_env):
+    bird = decided_fake()
+    bird.failures["buy_number"] = rejected("buy_number", "the stock item is no longer available")
+    async with onboarding_worker(ts_env.client, bird.activities()) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        await ts_env.sleep(timedelta(minutes=5))
+        blocked = await status(handle)
+        assert blocked.blocked.step == Step.BUY_NUMBER and blocked.objects.number.stock_item_id
+        del bird.failures["buy_number"]
+        done = await handle.execute_update(
+            OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"number": {"prefix": "+1628"}}})
+        )
+        result = await handle.result()
+    assert "chosen in place of" in done.done
+    assert bird.calls["choose_number"] == 2 and bird.calls["buy_number"] == 2
+    assert result.step == Step.DONE
+
+
+async def test_a_rejected_vetting_is_replaced_only_with_the_new_fee_confirmed(ts_env):
+    config = SandboxConfig.instant(
+        scenario={"overrides": [{"kind": "vetting", "count": 1, "reviews": {"outcome": "reject"}}]}
+    )
+    async with sandbox_world(config) as world:
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            handle = await start(ts_env.client, make_input(), queue)
+            await ts_env.sleep(timedelta(days=2))
+            blocked = await status(handle)
+            assert blocked.blocked.kind == "vetting" and blocked.blocked.status == "REJECTED"
+            assert next_command(blocked).endswith("--confirm-new-fee")
+            old_id = blocked.objects.vetting.id
+            refused = await refusal(handle, OnboardingWorkflow.retry, RetryStep())
+            assert "confirm_new_fee" in refused.message
+            done = await handle.execute_update(OnboardingWorkflow.retry, RetryStep(confirm_new_fee=True))
+            result = await handle.result()
+            final = await status(handle)
+            await record_history(handle, "retry-vetting-rejected")
+        ledger = await world.ledger_counts()
+    assert done.object_id != old_id and done.replaced_id == old_id
+    assert result.step == Step.DONE and result.vetting_id == done.object_id
+    assert ledger["vetting"] == 2
+    assert {c.object_id for c in final.charges if c.kind == "vetting"} == {old_id, done.object_id}
+
+
+async def test_a_connector_bird_refused_is_installed_with_corrected_fields(ts_env):
+    async with sandbox_world(SandboxConfig.instant()) as world:
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            # Intake refuses a value outside Bird's enum, so Bird's own 422 is what stops an
+            # onboarding here: one started before that check, or a value Bird stops accepting.
+            input = make_input()
+            input.connector.channel_message_type = "marketing"
+            handle = await start(ts_env.client, input, queue)
+            await ts_env.sleep(timedelta(days=2))
+            blocked = await status(handle)
+            assert blocked.blocked.step == Step.INSTALL_CONNECTOR and "channelMessageType" in blocked.blocked.reason
+            done = await handle.execute_update(
+                OnboardingWorkflow.retry,
+                RetryStep.model_validate({"corrections": {"connector": {"channelMessageType": "transactional"}}}),
+            )
+            result = await handle.result()
+            final = await status(handle)
+            await record_history(handle, "retry-connector-corrected")
+        connectors = (await world.objects())["connectors"]
+    assert "connector" in done.done
+    assert result.step == Step.DONE
+    assert connectors[0]["arguments"]["channelMessageType"] == "transactional"
+    # DONE shows the readiness that made it DONE, not a warning seen on the way
+    assert final.objects.connector.status in ("ok", "active") and "INACTIVE" not in (final.objects.connector.reason or "")
+
+
+async def test_a_create_bird_refused_is_tried_again(ts_env):
+    bird = decided_fake()
+    bird.failures["create_brand"] = rejected("create_brand", "Bird is not taking brands right now")
+    async with onboarding_worker(ts_env.client, bird.activities()) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        await ts_env.sleep(timedelta(minutes=5))
+        assert (await status(handle)).blocked.step == Step.REGISTER_BRAND
+        del bird.failures["create_brand"]
+        await handle.execute_update(OnboardingWorkflow.retry, RetryStep())
+        assert (await handle.result()).step == Step.DONE
+    assert bird.calls["create_brand"] == 2
+
+
+# -- notifications ----------------------------------------------------------------------------------
+
+
+async def test_a_needs_action_notification_is_signed_and_retried_with_one_webhook_id(ts_env):
+    bird = decided_fake()
+    bird.failures["choose_number"] = rejected("choose_number", "no SMS-capable numbers", NO_NUMBER_IN_STOCK)
+    receiver = Receiver(500, 500)
+    async with onboarding_worker(ts_env.client, [*bird.activities(), *receiver.activities()]) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        await ts_env.sleep(timedelta(minutes=5))
+        del bird.failures["choose_number"]
+        await handle.execute_update(OnboardingWorkflow.retry, RetryStep())
+        result = await handle.result()
+        await record_history(handle, "notified-needs-action-and-done")
+
+    assert result.step == Step.DONE
+    ids = [r.headers["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 4 and len(set(ids[:3])) == 1 and ids[3] != ids[0]  # 500, 500, 204; then DONE
+    bodies = [Webhook(SECRET).verify(r.content.decode(), dict(r.headers)) for r in receiver.requests]
+    first, last = bodies[0], bodies[-1]
+    assert first["type"] == "onboarding.needs_action" and last["type"] == "onboarding.done"
+    assert first["data"]["step"] == "BUY_NUMBER" and first["data"]["action"].startswith("tendlc retry ")
+    assert first["data"]["ui_url"] == f"http://ui.test/namespaces/default/workflows/{handle.id}"
+    assert "needs a person" in first["text"] and "\n" not in first["text"]
+    assert last["data"]["bird_ids"]["connector"] and SECRET not in json.dumps(bodies)
+    history = (await handle.fetch_history()).to_json()
+    assert SECRET not in history and RECEIVER not in history
+
+
+async def test_a_receiver_that_never_answers_leaves_the_timing_unchanged(ts_env):
+    async def timeline(receiver: Receiver):
+        bird = FakeBird()
+        for kind, verdict in (("brand", "APPROVED"), ("vetting", "APPROVED"), ("campaign", "APPROVED"), ("connector", "ok")):
+            bird.decide(kind, verdict, after=timedelta(hours=3))
+        async with onboarding_worker(ts_env.client, [*bird.activities(), *receiver.activities()]) as queue:
+            handle = await start(ts_env.client, make_input(poll=PollSettings(min_seconds=600, max_seconds=600)), queue)
+            await ts_env.sleep(timedelta(days=1))
+            done = await status(handle)
+            if receiver.hang:
+                running = (await handle.describe()).status
+                receiver.hang = False  # let the notification through, so the run can close
+                await handle.result()
+                return done, running
+            await handle.result()
+            return done, None
+
+    base, _ = await timeline(Receiver())
+    down, running = await timeline(Receiver(hang=True))
+    assert base.step == down.step == Step.DONE
+    # when each step ended (to within seconds: the time-skipping server moves on while real
+    # milliseconds pass in the steps that wait for nothing); the waits take hours
+    spans = lambda s: [(r.step, r.outcome, (r.ended_at - s.started_at).total_seconds()) for r in s.steps]  # noqa: E731
+    assert [a[:2] for a in spans(down)] == [b[:2] for b in spans(base)]
+    assert all(abs(a[2] - b[2]) < 10 for a, b in zip(spans(down), spans(base))), (spans(down), spans(base))
+    assert spans(base)[-1][2] >= 3 * 3600
+    assert running == WorkflowExecutionStatus.RUNNING  # only its last notification was still retrying
+
+
+# -- cancellation by Temporal ------------------------------------------------------------------------
+
+
+async def test_temporal_cancellation_ends_like_the_cancel_update(ts_env):
+    bird = FakeBird()  # the brand stays PENDING
+    receiver = Receiver()
+    async with onboarding_worker(ts_env.client, [*bird.activities(), *receiver.activities()]) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        await ts_env.sleep(timedelta(hours=2))
+        await handle.cancel()
+        result = await handle.result()
+        final = await status(handle)
+        description = await handle.describe()
+        await record_history(handle, "cancelled-by-temporal")
+    assert description.status == WorkflowExecutionStatus.COMPLETED
+    assert result.step == final.step == Step.CANCELLED
+    assert description.typed_search_attributes.get(STEP_KEY) == "CANCELLED"
+    assert {b.kind for b in result.still_billed} == {"number", "brand"}
+    assert "cancelled in Temporal" in final.steps[-1].note
+    assert [json.loads(r.content)["type"] for r in receiver.requests] == ["onboarding.cancelled"]
+
+
+async def test_the_cancel_update_notifies_too(ts_env):
+    receiver = Receiver()
+    async with onboarding_worker(ts_env.client, [*FakeBird().activities(), *receiver.activities()]) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        await ts_env.sleep(timedelta(hours=2))
+        await handle.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="customer left"))
+        await handle.result()
+    body = json.loads(receiver.requests[-1].content)
+    assert body["type"] == "onboarding.cancelled" and "customer left" in body["text"]
+
+
+# -- waits and details ---------------------------------------------------------------------------------
+
+
+async def test_a_wait_that_ran_out_stops_its_poll_round(ts_env):
+    bird = FakeBird()  # the brand never decides
+    poll = PollSettings(min_seconds=3600, max_seconds=4 * 3600)
+    async with onboarding_worker(ts_env.client, bird.activities()) as queue:
+        handle = await start(ts_env.client, make_input(poll=poll, deadlines={"brand_days": 1}), queue)
+        await ts_env.sleep(timedelta(days=2))
+        blocked = await status(handle)
+        polls = bird.calls["poll_brand"]
+        await ts_env.sleep(timedelta(days=3))
+        later = bird.calls["poll_brand"]
+        await handle.terminate("test over")
+    assert blocked.step == Step.NEEDS_ACTION and blocked.blocked.deadline_at is not None
+    assert next_command(blocked).startswith("tendlc extend-deadline ")
+    assert later == polls  # nothing polls Bird once the wait ran out
+
+
+async def test_waiting_details_say_what_since_next_poll_and_deadline(ts_env):
+    async with onboarding_worker(ts_env.client, FakeBird().activities()) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        await ts_env.sleep(timedelta(hours=2))
+        waiting = await status(handle)
+        await handle.terminate("test over")
+    text = current_details(waiting)
+    assert "AWAIT_BRAND" in text and "next poll" in text and "deadline" in text and "since" in text
+

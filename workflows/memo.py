@@ -1,0 +1,80 @@
+"""What a run has recorded, kept in its memo so that a new run of the same onboarding id (after the
+earlier one was terminated or failed) starts from it instead of buying everything again.
+
+The memo holds one key, `recorded` (`MEMO_KEY`), whose value is `Recorded` as JSON: the ids held, the
+chosen stock item, when each billable create was first scheduled, and the charges. The workflow
+upserts it only when one of these changes (a few times per onboarding), and carries it across
+continue-as-new. `tendlc start` reads the latest earlier run's memo and passes it as
+`OnboardingInput.prior`; docs/architecture.md documents the format.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, Field
+
+    from workflows.kinds import Kind
+    from workflows.state import OnboardingState
+
+MEMO_KEY = "recorded"
+
+
+class RecordedCharge(BaseModel):
+    kind: Kind
+    object_id: str
+    amount: float | None = None
+    currency: str | None = None
+
+
+class Recorded(BaseModel):
+    """The memo's `recorded` value (format version 1)."""
+
+    v: int = 1
+    ids: dict[Kind, str] = Field(default_factory=dict)  # number, brand, vetting, campaign, connector, channel
+    number_string: str | None = None
+    stock_item_id: str | None = None  # chosen, maybe not bought yet: a new run looks for it first
+    scheduled: dict[Kind, datetime] = Field(default_factory=dict)  # each create's first schedule
+    charges: list[RecordedCharge] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, state: OnboardingState) -> "Recorded":
+        o = state.objects
+        return cls(
+            ids={kind: o.get(kind).id for kind in Kind if o.get(kind).id},  # type: ignore[misc]
+            number_string=o.number.number_string,
+            stock_item_id=o.number.stock_item_id,
+            scheduled={Kind(k): at for k, at in state.scheduled.items()},
+            charges=[
+                RecordedCharge(kind=c.kind, object_id=c.object_id, amount=c.amount, currency=c.currency)
+                for c in state.charges
+            ],
+        )
+
+    def empty(self) -> bool:
+        return not (self.ids or self.stock_item_id or self.scheduled or self.charges)
+
+    def memo(self) -> dict[str, Any]:
+        return {MEMO_KEY: self.model_dump(mode="json", exclude_defaults=False)}
+
+    def adopt_into(self, state: OnboardingState, now: datetime) -> None:
+        """Start a fresh run's state from what the earlier run recorded: its ids are ours (the steps
+        skip what is held), its charges are listed as the earlier run's, and a create it had
+        scheduled is retried as a retry (listing first), never as a first attempt."""
+        o = state.objects
+        for kind, object_id in self.ids.items():
+            tracked = o.get(kind)
+            tracked.id, tracked.seen_at = object_id, now
+        o.number.number_string = self.number_string
+        o.number.stock_item_id = self.stock_item_id
+        if o.number.id is not None:
+            o.number.status = "owned"
+        state.scheduled.update({kind.value: at for kind, at in self.scheduled.items()})
+        for c in self.charges:
+            state.charge(c.kind, c.object_id, now, earlier_run=True, amount=c.amount, currency=c.currency)
+            if c.kind == Kind.NUMBER:
+                o.number.monthly_price, o.number.currency = c.amount, c.currency
