@@ -25,7 +25,6 @@ from bench import histories, server_metrics
 from bench.bare_workflow import SHAPE
 from bench.polls import margin, polls_until
 from bench.stack import BenchStack, cpu_used, finish_all, free_port, number_prefix, request_for, steady_rss
-from bird.client import BirdClient
 from bird.events import describe_event
 from bird.models import BrandCreate, BuyNumbersRequest, StockItemQuery
 from bird.signing import signed_headers
@@ -370,7 +369,7 @@ async def _numbers_and_brands(bench: BenchStack, *, first: int, count: int, tag:
 # -- figure 5: the relay --------------------------------------------------------------------------
 
 
-def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int) -> list[dict[str, str]]:
+def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int) -> list[dict[str, Any]]:
     """Signed `10dlc.brand` deliveries about the parked brands (still PENDING: nothing moves on),
     each body distinct (a later `updatedAt`), so none is a repeat for the relay or the workflow."""
     brands = {b["id"]: b for b in bench.sandbox("objects")["brands"]}

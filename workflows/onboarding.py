@@ -12,12 +12,12 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.base import ObjectRef, Ownership
-    from activities.errors import STOCK_ITEM_SOLD
     from activities.brands import BrandActivities, CreateBrandInput, CreateVettingInput
     from activities.campaigns import CampaignActivities, CreateCampaignInput
     from activities.connectors import ConnectorActivities, InstallConnectorInput
-    from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
+    from activities.errors import STOCK_ITEM_SOLD
     from activities.notify import CANCELLED, DONE
+    from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from workflows.actions import Actions, mark_cancelled, still_billed
     from workflows.blocking import NeedsAction
     from workflows.contract import BirdEvent, Step

@@ -91,7 +91,7 @@ class Waiter:
                     timeout_summary=f"{watch.what}: next poll",
                 )
                 continue  # settled by an event, or time to continue as new: the loop decides
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             await self._poll_round(watch, waiting)
 
@@ -133,7 +133,7 @@ class Waiter:
             remaining = waiting.deadline_at - workflow.now()
             if remaining > timedelta(0):
                 options["schedule_to_close_timeout"] = remaining
-        poll = workflow.start_activity_method(
+        poll = workflow.start_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
             watch.poll, watch.arg, **on_bird_queue(options, self.bird_task_queue), summary=f"poll: {watch.what}"
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
@@ -213,7 +213,7 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        ref = await workflow.execute_activity_method(
+        ref = await workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
             wait.get, query, **on_bird_queue(BIRD_CALL, self._input.bird_task_queue), summary=f"look: {kind}"
         )
         self._recorder.record(kind, ref)
