@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -62,7 +62,7 @@ def body_of(note: Notification, settings: NotifySettings) -> str:
     return json.dumps(
         {
             "type": note.type,
-            "timestamp": note.timestamp.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "timestamp": note.timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "data": data.model_dump(),
             "text": note.text,
         },
@@ -94,7 +94,7 @@ class NotifyActivities:
     ) -> None:
         self._settings = settings
         self._http = httpx.AsyncClient(transport=transport, timeout=settings.timeout_seconds)
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     @activity.defn
     async def notify(self, note: Notification) -> str:

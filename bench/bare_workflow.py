@@ -65,7 +65,10 @@ async def _send_events(handle, step: str, count: int) -> None:
 async def bare_step(req: StepInput) -> None:
     """Nothing, except that a create's events are sent once it has returned, as Bird's would be."""
     if req.events:
-        handle = activity.client().get_workflow_handle(activity.info().workflow_id)
+        workflow_id = activity.info().workflow_id
+        if workflow_id is None:
+            raise RuntimeError("bare_step sends its events to its workflow: it runs only inside one")
+        handle = activity.client().get_workflow_handle(workflow_id)
         task = asyncio.get_running_loop().create_task(_send_events(handle, req.step, req.events))
         _in_flight.add(task)
         task.add_done_callback(_in_flight.discard)
@@ -98,7 +101,7 @@ class BareWorkflow:
         others = [asyncio.ensure_future(workflow.sleep(deadline)) for _ in range(more_timers)]
         try:
             await workflow.wait_condition(lambda: self._events >= count, timeout=timedelta(seconds=seconds))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         finally:
             for timer in others:

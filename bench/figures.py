@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-
 from bench import histories, server_metrics
 from bench.bare_workflow import SHAPE
 from bench.polls import margin, polls_until

@@ -22,7 +22,7 @@ FLOOR_ROUNDS = 5
 
 
 
-def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int) -> list[dict[str, str]]:
+def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int) -> list[dict[str, Any]]:
     """Signed `10dlc.brand` deliveries about the parked brands (still PENDING: nothing moves on),
     each body distinct (a later `updatedAt`), so none is a repeat for the relay or the workflow."""
     brands = {b["id"]: b for b in bench.sandbox("objects")["brands"]}
@@ -37,7 +37,7 @@ def _deliveries(bench: BenchStack, brand_ids: list[str], count: int, first: int)
     return out
 
 
-def _load(bench: BenchStack, url: str, deliveries: list[dict[str, str]], name: str, sizes: Sizes) -> dict[str, Any]:
+def _load(bench: BenchStack, url: str, deliveries: list[dict[str, Any]], name: str, sizes: Sizes) -> dict[str, Any]:
     path = bench.home / f"{name}.jsonl"
     path.write_text("".join(json.dumps(d) + "\n" for d in deliveries))
     argv = [sys.executable, "-m", "bench.load", "--url", url, "--deliveries", str(path),

@@ -188,7 +188,7 @@ def _details(r: dict[str, Any]) -> list[str]:
                 "",
                 f"Webhooks dropped (sandbox fault `webhooks.drop: 1`): polls from {d['poll_seconds'][0]:g} s, "
                 f"doubling, capped at {d['poll_seconds'][1]:g} s, so polls fall "
-                f"{', '.join('%g s' % x for x in _first_polls(d))}… into each wait; every review (and the "
+                f"{', '.join(f'{x:g} s' for x in _first_polls(d))}… into each wait; every review (and the "
                 f"connector's linking) is decided {d['decision_delay_seconds']:g} s "
                 f"after submission, {d['decision_margin_seconds']:g} s from the nearest poll. Implied polls per wait: "
                 + ", ".join(f"{k} {v}" for k, v in d["implied_polls_per_wait"].items())

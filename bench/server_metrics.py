@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from collections import Counter
+from collections import defaultdict
 from typing import Any
 
 _LINE = re.compile(r"^(?P<name>[a-z_]+)\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
@@ -14,13 +14,13 @@ _LABEL = re.compile(r'(\w+)="([^"]*)"')
 REPORT_INTERVAL = 2.0  # seconds; the server's metrics reporter flushes about every second
 WANTED = ("service_requests", "service_latency_sum", "persistence_requests", "persistence_latency_sum")
 
-Sample = Counter[tuple[str, str]]  # (metric, "service operation") -> value
+Sample = defaultdict[tuple[str, str], float]  # (metric, "service operation") -> value
 
 
 def scrape(url: str) -> Sample:
     with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
         text = response.read().decode()
-    out: Sample = Counter()
+    out: Sample = defaultdict(float)
     for line in text.splitlines():
         match = _LINE.match(line)
         if not match or match["name"] not in WANTED:
@@ -39,7 +39,7 @@ def per_workflow(before: Sample, after: Sample, workflows: int, top: int = 12) -
     def table(count_name: str, latency_name: str) -> list[dict[str, Any]]:
         # Long polls wait by design: their latency is idle time, not work.
         ops = {op for (name, op) in diff if name == count_name and diff[(name, op)] > 0 and " Poll" not in op}
-        rows = [{"operation": op, "calls": round(diff[(count_name, op)] / n, 2),
+        rows: list[dict[str, Any]] = [{"operation": op, "calls": round(diff[(count_name, op)] / n, 2),
                  "ms": round(1000 * diff.get((latency_name, op), 0.0) / n, 2)} for op in ops]  # fmt: skip
         return sorted(rows, key=lambda r: (-r["ms"], -r["calls"]))[:top]
 

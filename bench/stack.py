@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHandle
 
 from bench import profiles, server_metrics
@@ -178,7 +179,7 @@ class BenchStack:
         return StarterSettings(
             _env_file=None,
             bird_api_base_url=env["BIRD_API_BASE_URL"],
-            bird_access_key=env["BIRD_ACCESS_KEY"],
+            bird_access_key=SecretStr(env["BIRD_ACCESS_KEY"]),
             bird_workspace_id=env["BIRD_WORKSPACE_ID"],
             bird_organization_id=env["BIRD_ORGANIZATION_ID"],
             **changes,

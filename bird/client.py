@@ -17,11 +17,9 @@ from bird.errors import BirdServerError, error_for_response, error_for_transport
 from bird.models import (
     Brand,
     BrandCreate,
-    BrandPatch,
     BuyNumbersRequest,
     Campaign,
     CampaignCreate,
-    CampaignPatch,
     Connector,
     ConnectorCreate,
     ConnectorReadiness,
@@ -35,6 +33,7 @@ from bird.models import (
     WebhookSubscriptionCreate,
     WorkspaceNumber,
 )
+from bird.models._base import BirdRequest
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -83,7 +82,7 @@ class BirdClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> "BirdClient":
+    async def __aenter__(self) -> BirdClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -136,7 +135,7 @@ class BirdClient:
         """The workspace's brands, a page at a time: stop reading and no further page is asked for."""
         return self._pages("list_brands", f"/workspaces/{workspace_id}/tcr-brands", Brand)
 
-    async def update_brand(self, workspace_id: str, brand_id: str, body: BrandPatch) -> Brand:
+    async def update_brand(self, workspace_id: str, brand_id: str, body: BirdRequest) -> Brand:  # a `BrandPatch`, built at import time
         """Change a brand; on a REJECTED or FAILED one this sends it to TCR again (may be billed)."""
         path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}"
         return Brand.model_validate(await self._send("update_brand", "PATCH", path, body))
@@ -180,7 +179,7 @@ class BirdClient:
         return self._pages("list_campaigns", path, Campaign)
 
     async def patch_campaign(
-        self, workspace_id: str, brand_id: str, campaign_id: str, body: CampaignPatch
+        self, workspace_id: str, brand_id: str, campaign_id: str, body: BirdRequest
     ) -> Campaign:
         """Change a campaign; on a DECLINED one this resubmits it for review."""
         path = f"/workspaces/{workspace_id}/tcr-brands/{brand_id}/campaigns/{campaign_id}"

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bird.models.webhooks import WebhookService
+
 
 class ObjectKind(StrEnum):
     BRAND = "brand"
@@ -42,7 +44,7 @@ _EVENT_KINDS: dict[tuple[str, str], ObjectKind] = {
 FOLLOWED_EVENTS: frozenset[tuple[str, str]] = frozenset(_EVENT_KINDS)
 
 # The subscriptions an onboarding needs (service, event), as `tendlc webhooks setup` creates them.
-SUBSCRIBED_EVENTS: tuple[tuple[str, str], ...] = (
+SUBSCRIBED_EVENTS: tuple[tuple[WebhookService, str], ...] = (
     ("numbers", "10dlc.brand"),
     ("numbers", "10dlc.campaign"),
     ("numbers", "10dlc.vetting"),

@@ -127,7 +127,7 @@ def json_lines(path: str | Path, line_cap: int = BATCH_LINE_CAP) -> Iterator[tup
     if Path(path).is_dir():
         raise FileProblem(source, "is a directory, not a JSON lines file")
     try:
-        handle = Path(path).open("rb")
+        handle = Path(path).open("rb")  # noqa: SIM115 - opened apart to name the failure; the `with` below closes it
     except FileNotFoundError:
         raise FileProblem(source, "file not found") from None
     except OSError as exc:

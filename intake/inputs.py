@@ -24,15 +24,14 @@ def onboarding_input(
         number = NumberPlan(phone_number_id=request.number.phone_number_id)
     else:
         number = NumberPlan(country_code=request.number.country_code, prefix=request.number.prefix)
-    existing_brand = isinstance(request.brand, ExistingBrand)
     d = request.deadlines
     return OnboardingInput(
         onboarding_id=request.onboarding_id,
         workspace_id=workspace_id,
         organization_id=organization_id,
         number=number,
-        brand_id=request.brand.brand_id if existing_brand else None,
-        brand=None if existing_brand else request.brand.to_wire(),
+        brand_id=request.brand.brand_id if isinstance(request.brand, ExistingBrand) else None,
+        brand=None if isinstance(request.brand, ExistingBrand) else request.brand.to_wire(),
         vetting=request.vetting.to_wire() if request.vetting is not None else None,
         campaign={} if isinstance(request.campaign, ExistingCampaign) else request.campaign.to_wire(),
         campaign_id=request.campaign.campaign_id if isinstance(request.campaign, ExistingCampaign) else None,

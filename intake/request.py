@@ -7,7 +7,7 @@ models in `bird.models`), so a request that passes here is one Bird's schema acc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -90,16 +90,16 @@ def _which(*keys: str):
 
 
 NumberSpec = Annotated[
-    Union[Annotated[ExistingNumber, Tag("existing")], Annotated[NumberOrder, Tag("new")]],
+    Annotated[ExistingNumber, Tag("existing")] | Annotated[NumberOrder, Tag("new")],
     _which("phone_number_id", "phoneNumberId"),
 ]
 BrandSpec = Annotated[
-    Union[Annotated[ExistingBrand, Tag("existing")], Annotated[BrandCreate, Tag("new")]],
+    Annotated[ExistingBrand, Tag("existing")] | Annotated[BrandCreate, Tag("new")],
     _which("brand_id", "brandId"),
 ]
 
 CampaignSpec = Annotated[
-    Union[Annotated[ExistingCampaign, Tag("existing")], Annotated[CampaignCreate, Tag("new")]],
+    Annotated[ExistingCampaign, Tag("existing")] | Annotated[CampaignCreate, Tag("new")],
     _which("campaign_id", "campaignId"),
 ]
 
@@ -121,7 +121,7 @@ class OnboardingRequest(_Strict):
     accept: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _existing_campaign_needs_its_brand(self) -> "OnboardingRequest":
+    def _existing_campaign_needs_its_brand(self) -> OnboardingRequest:
         if isinstance(self.campaign, ExistingCampaign):
             if not isinstance(self.brand, ExistingBrand):
                 raise PydanticCustomError(

@@ -184,7 +184,7 @@ def create_app(
             return done(503, "temporal_unavailable", logging.ERROR, error=str(exc))
         if joined and outcome == "signalled":
             return done(200, "duplicate")
-        return done(200, outcome, **extra)
+        return done(200, outcome, logging.INFO, **extra)
 
     return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -21,7 +21,7 @@ class RecentDeliveries:
         # The work in flight per delivery: Bird may send a copy while the first still waits for
         # Temporal (or for a lookup that finds nobody), and the copy shares the first's outcome
         # instead of signalling again or queueing behind it.
-        self._in_flight: dict[str, asyncio.Future[object]] = {}
+        self._in_flight: dict[str, asyncio.Future[Any]] = {}
 
     def __contains__(self, delivery_id: str) -> bool:
         if delivery_id in self._seen:
@@ -50,9 +50,9 @@ class RecentDeliveries:
             task = asyncio.ensure_future(work())
             self._in_flight[delivery_id] = task
             task.add_done_callback(lambda done: self._finished(delivery_id, done))
-        return await asyncio.shield(task), joined  # type: ignore[return-value]
+        return await asyncio.shield(task), joined
 
-    def _finished(self, delivery_id: str, task: asyncio.Future[object]) -> None:
+    def _finished(self, delivery_id: str, task: asyncio.Future[Any]) -> None:
         if self._in_flight.get(delivery_id) is task:
             del self._in_flight[delivery_id]
         if not task.cancelled():

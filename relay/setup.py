@@ -69,11 +69,14 @@ async def _setup(
 ) -> WebhookSetupResult:
     assert settings.bird_signing_key is not None and settings.relay_public_url
     signing_key = settings.bird_signing_key.get_secret_value()
+    organization_id = args.organization_id or settings.bird_organization_id
+    workspace_id = args.workspace_id or settings.bird_workspace_id
+    assert organization_id and workspace_id  # main() refuses to go on without them
     async with settings.bird_client(transport=transport) as client:
         return await ensure_subscriptions(
             client,
-            organization_id=args.organization_id or settings.bird_organization_id,
-            workspace_id=args.workspace_id or settings.bird_workspace_id,
+            organization_id=organization_id,
+            workspace_id=workspace_id,
             url=settings.relay_public_url,
             signing_key=signing_key,
             older_keys=[k for k in settings.signing_keys() if k != signing_key],

@@ -6,6 +6,7 @@ and is stopped (SIGTERM, then SIGKILL) when the supervisor closes, on error or o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -145,7 +146,7 @@ class Supervisor:
             stop(child.process, timeout)
         self.children.clear()
 
-    def __enter__(self) -> "Supervisor":
+    def __enter__(self) -> Supervisor:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -163,8 +164,6 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()

@@ -109,7 +109,7 @@ class LocalStack:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start(self, *, worker: bool = True) -> "LocalStack":
+    def start(self, *, worker: bool = True) -> LocalStack:
         c = self.config
         ports = {"Temporal": c.temporal_port, "sandbox": c.sandbox_port, "relay": c.relay_port}
         if c.ui_port:
@@ -169,7 +169,7 @@ class LocalStack:
     def stop(self) -> None:
         self.supervisor.stop_all()
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -13,7 +13,7 @@ deep would exhaust Python's recursion limit (a 500). 32 levels leaves ten times 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -80,7 +80,7 @@ class JsonRoute(APIRoute):
     """A route whose body FastAPI parses into a model (the control plane): the same checks run
     first, so a body the parser would choke on (JSON thousands of levels deep) is a 4xx too."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:

@@ -41,7 +41,7 @@ class Delays(CamelModel):
     connector: Seconds = 3.0  # channel exists -> carriers have linked the number (useCaseStatus ok)
 
     @classmethod
-    def zero(cls) -> "Delays":
+    def zero(cls) -> Delays:
         return cls(brand=0, vetting=0, campaign=0, channel=0, connector=0)
 
 
@@ -100,7 +100,7 @@ class SandboxConfig(CamelModel):
     faults: Faults = Field(default_factory=Faults)
 
     @classmethod
-    def instant(cls, **changes: Any) -> "SandboxConfig":
+    def instant(cls, **changes: Any) -> SandboxConfig:
         """No delays and quick webhook retries: for tests. A partial `delays` or `webhooks` dict
         changes only the fields it names (`delays={"brand": 0.3}` keeps the others at 0)."""
         base: dict[str, Any] = dict(

@@ -20,7 +20,7 @@ from sandbox import ledger
 from sandbox.config import DEFAULT_RESELLER_ID, SandboxConfig
 from sandbox.errors import not_found
 from sandbox.events import Envelope
-from sandbox.faults import Faults, FaultInjector
+from sandbox.faults import FaultInjector, Faults
 from sandbox.lifecycle import Lifecycle
 from sandbox.ratelimit import RateLimit, TokenBucket
 from sandbox.scenario import Kind

@@ -56,7 +56,7 @@ class RouteFaults(CamelModel):
     retry_after: Annotated[int, Field(ge=0)] = 1
 
     @model_validator(mode="after")
-    def _rates_add_up(self) -> "RouteFaults":
+    def _rates_add_up(self) -> RouteFaults:
         if sum(self.rates.values()) > 1:
             raise ValueError("rates: the rates add up to more than 1")
         return self

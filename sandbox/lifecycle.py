@@ -13,6 +13,7 @@ carries on where it stopped (overdue jobs run at once). Every status change emit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class Lifecycle:
-    def __init__(self, sandbox: "Sandbox") -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
         self._wake: asyncio.Event | None = None
 
@@ -110,10 +111,8 @@ class Lifecycle:
                 self._sandbox.save()
             upcoming = [job.due for job in self._state.schedule]
             timeout = max(0.0, min(upcoming) - time.time()) if upcoming else None
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
 
     def _run_job(self, job: Job) -> None:
         self._state.schedule.remove(job)

@@ -24,7 +24,7 @@ class RateLimit(CamelModel):
     burst: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
 
     @model_validator(mode="after")
-    def _default_burst(self) -> "RateLimit":
+    def _default_burst(self) -> RateLimit:
         if self.burst is None:
             self.burst = max(1, math.ceil(self.per_second))
         return self

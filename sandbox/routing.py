@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -72,7 +72,7 @@ def _server_error(status: int) -> ApiError:
 class BirdRoute(APIRoute):
     """An API route that checks the access key, then plays its operation's faults around the handler."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         operation = self.name
 
@@ -84,6 +84,7 @@ class BirdRoute(APIRoute):
                 return unauthorized().response()
             wait = sandbox.limiter.take()
             if wait is not None:
+                assert sandbox.limiter.limit is not None  # only a limit makes a request wait
                 # Bird's organization-wide quota: refused before anything else, faults included.
                 sandbox.rate_limited[operation] += 1
                 return ApiError(
@@ -136,7 +137,7 @@ async def read_body(request: Request, operation: str) -> Any:
 
 
 def read_query(request: Request, operation: str) -> dict[str, Any]:
-    multi = {key: request.query_params.getlist(key) for key in request.query_params.keys()}
+    multi = {key: request.query_params.getlist(key) for key in request.query_params}
     values, errors = parse_query(operation, multi)
     if errors:
         raise invalid(errors, "query")

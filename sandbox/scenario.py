@@ -84,7 +84,7 @@ class Override(CamelModel):
     reviews: Plan
 
     @model_validator(mode="after")
-    def _outcomes_fit_kind(self) -> "Override":
+    def _outcomes_fit_kind(self) -> Override:
         _check_outcomes(self.kind, self.reviews, "reviews")
         return self
 
@@ -97,7 +97,7 @@ class Scenario(CamelModel):
     overrides: list[Override] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _outcomes_fit_kind(self) -> "Scenario":
+    def _outcomes_fit_kind(self) -> Scenario:
         for kind in KINDS:
             _check_outcomes(kind, getattr(self, kind), kind)
         return self

@@ -250,14 +250,14 @@ def _closest_branch(error: ValidationError) -> list[FieldError]:
     if not tagged:
         # No branch's tag matched: the tag is what is wrong; list every value any branch takes.
         allowed: dict[str, list[Any]] = defaultdict(list)
-        got: dict[str, Any] = {}
+        got_by_field: dict[str, Any] = {}
         for sub in error.context:
             if sub.validator == "enum":
                 field = _join(sub.absolute_path)
                 allowed[field] += [v for v in sub.validator_value if v not in allowed[field]]
-                got[field] = sub.instance
+                got_by_field[field] = sub.instance
         if allowed:
-            return [FieldError(field, _message("enum", values, got[field], error)) for field, values in allowed.items()]
+            return [FieldError(field, _message("enum", values, got_by_field[field], error)) for field, values in allowed.items()]
     return _describe(best_match(error.context))
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,7 @@ def matches(subscription: dict[str, Any], envelope: Envelope) -> bool:
 
 
 class Dispatcher:
-    def __init__(self, sandbox: "Sandbox", transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, sandbox: Sandbox, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._sandbox = sandbox
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
@@ -171,10 +172,8 @@ class Dispatcher:
         policy = self._sandbox.config.webhooks
         if hold is not None:
             hold_for = self._sandbox.state.faults.webhooks.reorder_hold_seconds
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(hold.wait(), hold_for)
-            except TimeoutError:
-                pass
         while delivery.status == "pending":
             wait = delivery.not_before - time.time()
             if wait > 0:

@@ -15,8 +15,8 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, TextIO
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -190,7 +190,7 @@ def progress_line(steps: dict[str, str], total: int) -> str:
     settled = sum(n for step, n in counts.items() if step in SETTLED)
     order = [s.value for s in Step]
     parts = "  ".join(f"{step} {counts[step]}" for step in order if counts[step])
-    now = datetime.now(timezone.utc).strftime("%H:%M:%S")
+    now = datetime.now(UTC).strftime("%H:%M:%S")
     return f"{now}  {settled}/{total} settled  {parts}".rstrip()
 
 

@@ -58,7 +58,7 @@ async def collect(client: Client, query: str, settings: StarterSettings | None =
         async with gate:
             return await charges_of(client, row)
 
-    return list(zip(rows, await asyncio.gather(*(one(row) for row in rows))))
+    return list(zip(rows, await asyncio.gather(*(one(row) for row in rows)), strict=True))
 
 
 def _money(totals: dict[str, str]) -> str:
@@ -83,7 +83,7 @@ def print_costs(view: dict[str, Any]) -> None:
     ]
     widths = [max(len(c[i]) for c in [header, *cells]) for i in range(len(header))]
     for i, c in enumerate([header, *cells]):
-        console.print(Text("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip(), style="bold" if i == 0 else ""))
+        console.print(Text("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip(), style="bold" if i == 0 else ""))
     console.print(Text("per kind:", style="bold"))
     for kind, k in view["by_kind"].items():
         console.print(f"  {kind:<10} {k['count']:>6} charge(s)  {_money(k['totals'])}")

@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shlex
 import os
+import shlex
 import signal
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,8 @@ from starter.console import make_console
 from starter.start import Refused, prepare, start
 from starter.views import charge_view, onboarding_view
 from workflows.contract import FLOW, TERMINAL_STEPS, Step, workflow_id_for
-from workflows.onboarding import OnboardingWorkflow
 from workflows.messages import ResubmitCampaign
+from workflows.onboarding import OnboardingWorkflow
 from workflows.state import OnboardingStatus
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "onboarding.json"
@@ -137,9 +137,13 @@ async def onboard(stack: LocalStack, args: argparse.Namespace, console: Console,
     deadline = time.monotonic() + args.timeout
     printed: dict[Step, str] = {}
     status = await watch(handle, console, deadline=deadline, printed=printed)
-    if args.scenario == "declined" and status is not None and status.step == Step.NEEDS_ACTION:
-        if await resubmit_declined(handle, status, console):
-            status = await watch(handle, console, deadline=deadline, printed=printed)
+    if (
+        args.scenario == "declined"
+        and status is not None
+        and status.step == Step.NEEDS_ACTION
+        and await resubmit_declined(handle, status, console)
+    ):
+        status = await watch(handle, console, deadline=deadline, printed=printed)
     summary = summarize(status, stack.ledger(), url, time.monotonic() - began, workflow_id_for(input.onboarding_id))
     print_summary(summary, console)
     if args.summary_json:
@@ -196,18 +200,21 @@ async def resubmit_declined(handle: WorkflowHandle, status: OnboardingStatus, co
 
 
 class _NoLive:
-    def __enter__(self) -> "_NoLive":
+    def __enter__(self) -> _NoLive:
         return self
 
     def __exit__(self, *exc: object) -> None:
         pass
 
+    def update(self, renderable: object) -> None:
+        """Like `Live.update`; never called: without a terminal the changes are printed instead."""
+
 
 def _rows(status: OnboardingStatus) -> list[tuple[Step, str, float | None, str, bool]]:
     """(step, outcome, seconds, note, in progress) for every step of the flow, in order."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     records = {r.step: r for r in status.steps}
-    rows = []
+    rows: list[tuple[Step, str, float | None, str, bool]] = []
     for step in FLOW:
         record = records.get(step)
         if record is None:

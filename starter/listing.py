@@ -131,10 +131,10 @@ def print_rows(console: Any, rows: list[dict[str, Any]], *, header: bool) -> Non
     cells = [_cells(r) for r in rows]
     widths = [max([len(c[i]) for c in cells] + [len(_COLUMNS[i])]) for i in range(len(_COLUMNS))]
     if header:
-        console.print(Text("  ".join(h.ljust(w) for h, w in zip(_COLUMNS, widths)).rstrip(), style="bold"))
+        console.print(Text("  ".join(h.ljust(w) for h, w in zip(_COLUMNS, widths, strict=True)).rstrip(), style="bold"))
     for c in cells:
         line = Text()
-        for i, (value, width) in enumerate(zip(c, widths)):
+        for i, (value, width) in enumerate(zip(c, widths, strict=True)):
             line.append(value.ljust(width) + ("  " if i < len(c) - 1 else ""), style=_COLOURS.get(value, "cyan") if i == 1 else "")
         line.rstrip()
         console.print(line)

@@ -15,7 +15,7 @@ import asyncio
 import json
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -82,7 +82,8 @@ def exit_code_for(step: str | None, execution: str | None) -> int:
 
 async def _result(handle: WorkflowHandle) -> OnboardingResult | None:
     try:
-        return await handle.result(result_type=OnboardingResult, follow_runs=False, rpc_timeout=timedelta(seconds=5))
+        raw = await handle.result(follow_runs=False, rpc_timeout=timedelta(seconds=5))
+        return OnboardingResult.model_validate(raw)
     except (WorkflowFailureError, RPCError):
         return None
 
@@ -165,11 +166,11 @@ def show_held(view: dict[str, Any], console: Console) -> None:
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def _duration(start: datetime, end: datetime | None) -> str:
-    seconds = ((end or datetime.now(timezone.utc)) - start).total_seconds()
+    seconds = ((end or datetime.now(UTC)) - start).total_seconds()
     if seconds < 120:
         return f"{seconds:.1f}s"
     if seconds < 2 * 3600:

@@ -1,6 +1,7 @@
+import uuid
+
 from temporalio import workflow
 from temporalio.worker import Worker
-import uuid
 
 from workflows.contract import STEP
 

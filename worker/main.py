@@ -114,10 +114,8 @@ async def connect_until(temporal: TemporalSettings, stop: asyncio.Event, runtime
             return await connect(temporal, runtime=runtime)
         except Exception as exc:  # noqa: BLE001 - any connection failure means "try again"
             log.warning("Temporal at %s not reachable (%s); retrying in %.0fs", temporal.temporal_address, type(exc).__name__, delay)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                pass
             delay = min(delay * 2, 15.0)
     return None
 

@@ -7,6 +7,7 @@ activity outcomes, ...) plus ours â€” Bird API calls by operation and outcome â€
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -53,7 +54,5 @@ async def export_step_counts(client: Client, runtime: Runtime, *, interval: floa
                 gauge.set((await client.count_workflows(query)).count, {"step": step.value})
         except RPCError as exc:
             log.warning("could not count onboardings by step: %s", exc.message)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
-        except asyncio.TimeoutError:
-            pass

@@ -201,7 +201,7 @@ class Actions:
                 await workflow.wait_condition(
                     lambda: not self._creates.in_flight, timeout=CREATE_GRACE, timeout_summary="cancel: a create finishing"
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 notes.append(
                     f"{', '.join(self._creates.in_flight)} was still running: it may have created (and billed) an "
                     "object this onboarding never learned of; look for it in Bird"
@@ -238,7 +238,7 @@ class Actions:
         and the activities look before they send. If Bird refuses, the Update fails with Bird's
         words and the onboarding stays where it was."""
         try:
-            return await workflow.execute_activity_method(
+            return await workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
                 activity,
                 arg,
                 **on_bird_queue(BIRD_CREATE, self._input.bird_task_queue),

@@ -79,7 +79,7 @@ class NeedsAction:
         Failures of a type in `passing` are the caller's to handle: raised, nobody is asked."""
 
         def attempt() -> Awaitable[T]:
-            return workflow.execute_activity_method(
+            return workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
                 activity,
                 arg(),
                 **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue),

@@ -133,7 +133,7 @@ class OnboardingResult(BaseModel):
     still_billed: list[StillBilled] = Field(default_factory=list)  # CANCELLED: what a person may release
 
     @classmethod
-    def from_state(cls, state: OnboardingState) -> "OnboardingResult":
+    def from_state(cls, state: OnboardingState) -> OnboardingResult:
         o = state.objects
         return cls(
             onboarding_id=state.onboarding_id,

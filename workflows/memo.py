@@ -42,7 +42,7 @@ class Recorded(BaseModel):
     charges: list[RecordedCharge] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, state: OnboardingState) -> "Recorded":
+    def of(cls, state: OnboardingState) -> Recorded:
         o = state.objects
         return cls(
             ids={kind: o.get(kind).id for kind in Kind if o.get(kind).id},  # type: ignore[misc]

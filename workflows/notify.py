@@ -49,7 +49,7 @@ class Notifier:
             return
         self.state.notifications += 1
         note = notification(self.state, kind, self.state.notifications, workflow.now())
-        handle = workflow.start_activity_method(
+        handle = workflow.start_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
             NotifyActivities.notify, note, **NOTIFY_DELIVERY, summary=f"notify: {kind}"
         )
         self._in_flight.append(handle)

@@ -5,6 +5,7 @@ actions.py."""
 from __future__ import annotations
 
 import asyncio
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
-from temporalio.exceptions import TimeoutError as ActivityTimeout
+from temporalio.exceptions import ActivityError, TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
@@ -92,7 +91,7 @@ class Waiter:
                     timeout_summary=f"{watch.what}: next poll",
                 )
                 continue  # settled by an event, or time to continue as new: the loop decides
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             await self._poll_round(watch, waiting)
 
@@ -145,7 +144,7 @@ class Waiter:
                     timeout_summary=f"{watch.what}: next poll" if delay < remaining else f"{watch.what}: deadline",
                 )
                 continue  # settled by an event, or time to continue as new: the loop decides
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if workflow.now() < deadline:
                 await self._poll_round(watch, waiting, until=deadline)
@@ -165,7 +164,7 @@ class Waiter:
             remaining = waiting.deadline_at - workflow.now()
             if remaining > timedelta(0):
                 options["schedule_to_close_timeout"] = remaining
-        poll = workflow.start_activity_method(
+        poll = workflow.start_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
             watch.poll,
             watch.arg,
             **on_bird_queue(options, self.bird_task_queue),
@@ -192,9 +191,13 @@ class Waiter:
             self._count(waiting, 1)
             watch.record(poll.result())
             return
-        if until is not None and workflow.now() >= until and isinstance(err, ActivityError):
-            if isinstance(err.cause, ActivityTimeout):
-                return  # the deadline ended the round: the wait decides what comes next
+        if (
+            until is not None
+            and workflow.now() >= until
+            and isinstance(err, ActivityError)
+            and isinstance(err.cause, ActivityTimeout)
+        ):
+            return  # the deadline ended the round: the wait decides what comes next
         if isinstance(err, ActivityError) and not (failure := failure_of(err)).non_retryable:
             # The round ran out of attempts while Bird kept saying "not yet" (or kept failing
             # transiently): polling goes on. Anything non-retryable is Bird refusing us, for the caller.
@@ -252,7 +255,7 @@ class Verdicts:
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
         options = BIRD_GET if workflow.patched(FEWER_COMMANDS_PATCH) else BIRD_CALL
-        ref = await workflow.execute_activity_method(
+        ref = await workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
             wait.get, query, **on_bird_queue(options, self._input.bird_task_queue), summary=f"look: {kind}"
         )
         self._recorder.record(kind, ref)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
 
-_WIRE = dict(
+_WIRE = ConfigDict(
     alias_generator=to_camel,
     validate_by_name=True,
     validate_by_alias=True,
@@ -33,7 +33,7 @@ def all_optional(model: type[BirdRequest], name: str, doc: str, module: str) -> 
     """`model` with every field optional and its constraints kept: the body of a partial update."""
     fields: dict[str, Any] = {}
     for field_name, field in model.model_fields.items():
-        annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+        annotation: Any = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
         # the alias too: an explicit one (vettings' `class`) is not what the generator would give
         fields[field_name] = (annotation | None, Field(default=None, alias=field.alias))
     return create_model(name, __base__=BirdRequest, __doc__=doc, __module__=module, **fields)

@@ -30,10 +30,6 @@ def _email_or_empty(value: str | None) -> str | None:
     return value
 
 
-def _text(lo: int, hi: int):
-    return Annotated[str, Field(min_length=lo, max_length=hi)]
-
-
 class BrandCreate(BirdRequest):
     """Body of `POST /workspaces/{workspaceId}/tcr-brands` (bills a brand registration fee).
 
@@ -44,20 +40,20 @@ class BrandCreate(BirdRequest):
     entity_type: EntityType
     first_name: Annotated[str, Field(max_length=100)] | None = None
     last_name: Annotated[str, Field(max_length=100)] | None = None
-    display_name: _text(1, 255)
-    company_name: _text(1, 255)
-    ein: _text(1, 21)
-    ein_issuing_country: _text(1, 2)
-    phone: _text(1, 20)
-    street: _text(1, 100)
-    city: _text(1, 100)
-    state: _text(1, 20)
-    postal_code: _text(1, 10)
-    country: _text(1, 2)
-    email: _text(1, 100)
+    display_name: Annotated[str, Field(min_length=1, max_length=255)]
+    company_name: Annotated[str, Field(min_length=1, max_length=255)]
+    ein: Annotated[str, Field(min_length=1, max_length=21)]
+    ein_issuing_country: Annotated[str, Field(min_length=1, max_length=2)]
+    phone: Annotated[str, Field(min_length=1, max_length=20)]
+    street: Annotated[str, Field(min_length=1, max_length=100)]
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    state: Annotated[str, Field(min_length=1, max_length=20)]
+    postal_code: Annotated[str, Field(min_length=1, max_length=10)]
+    country: Annotated[str, Field(min_length=1, max_length=2)]
+    email: Annotated[str, Field(min_length=1, max_length=100)]
     stock_symbol: Annotated[str, Field(max_length=10)] | None = None
     stock_exchange: StockExchange | None = None
-    website: _text(1, 100)
+    website: Annotated[str, Field(min_length=1, max_length=100)]
     vertical: Annotated[str, Field(max_length=50)] | None = None
     alt_business_id: Annotated[str, Field(max_length=50)] | None = None
     alt_business_id_type: AltBusinessIdType | None = None

@@ -38,7 +38,7 @@ class WebhookSubscriptionCreate(BirdRequest):
     signing_key: str | None = None
 
     @model_validator(mode="after")
-    def _filters_fit_service(self) -> "WebhookSubscriptionCreate":
+    def _filters_fit_service(self) -> WebhookSubscriptionCreate:
         # The per-service oneOf: channels and conversations take a uuid for channelId;
         # conversations only filter on channelId, templates only on platformId.
         allowed = {

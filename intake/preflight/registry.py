@@ -66,6 +66,22 @@ def rule(id: str, severity: Severity, field: str, reason: str, source: str) -> C
     return register
 
 
+CampaignCheck = Callable[[OnboardingRequest, CampaignCreate], Iterator[Hit]]
+
+
+def campaign_rule(id: str, severity: Severity, field: str, reason: str, source: str) -> Callable[[CampaignCheck], Check]:
+    """A rule about a new campaign's fields: an existing `campaign_id` has none, so it finds nothing there."""
+
+    def register(check: CampaignCheck) -> Check:
+        def on_new_campaign(req: OnboardingRequest) -> Iterator[Hit]:
+            if isinstance(req.campaign, CampaignCreate):
+                yield from check(req, req.campaign)
+
+        return rule(id, severity, field, reason, source)(on_new_campaign)
+
+    return register
+
+
 class UnknownRules(ValueError):
     """`accept` names rule ids that do not exist; the message lists the valid ones."""
 

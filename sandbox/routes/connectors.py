@@ -127,7 +127,7 @@ def readiness(sandbox: Sandbox, connector: Wire) -> dict[str, Any]:
     campaign = sandbox.state.campaigns.get(connector["arguments"].get("useCaseId", ""), {})
     brand = sandbox.state.brands.get(campaign.get("brandId", ""), {})
     messages = {"warning": "Number status is INACTIVE", "error": "Number status is FAILED", "ok": None}
-    use_case = {
+    use_case: dict[str, Any] = {
         "name": "useCaseStatus",
         "displayName": "UseCase Status",
         "assertions": [

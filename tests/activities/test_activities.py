@@ -13,15 +13,20 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.brands import BrandActivities, BrandQuery, CreateBrandInput, CreateVettingInput, UpdateBrandInput, VettingQuery
+from activities.brands import (
+    BrandActivities,
+    BrandQuery,
+    CreateBrandInput,
+    CreateVettingInput,
+    UpdateBrandInput,
+    VettingQuery,
+)
 from activities.campaigns import CampaignActivities, CampaignQuery, CreateCampaignInput, PatchCampaignInput
 from activities.connectors import ConnectorActivities, ConnectorQuery, InstallConnectorInput
 from activities.errors import BIRD_REJECTED, INVALID_REQUEST, NO_NUMBER_IN_STOCK, NOT_YET
 from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
 from sandbox.app import create_app
-from sandbox.config import DEFAULT_ORGANIZATION_ID as ORG
-from sandbox.config import DEFAULT_WORKSPACE_ID as WS
-from sandbox.config import SandboxConfig
+from sandbox.config import DEFAULT_ORGANIZATION_ID as ORG, DEFAULT_WORKSPACE_ID as WS, SandboxConfig
 from sandbox.testing import bird_client, control_client, running, settle
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[2] / "examples" / "onboarding.json").read_text())

@@ -25,9 +25,7 @@ from activities.connectors import ConnectorActivities, InstallConnectorInput
 from activities.errors import STOCK_ITEM_SOLD
 from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
 from sandbox.app import create_app
-from sandbox.config import DEFAULT_ORGANIZATION_ID as ORG
-from sandbox.config import DEFAULT_WORKSPACE_ID as WS
-from sandbox.config import SandboxConfig
+from sandbox.config import DEFAULT_ORGANIZATION_ID as ORG, DEFAULT_WORKSPACE_ID as WS, SandboxConfig
 from sandbox.testing import bird_client, control_client, running
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[2] / "examples" / "onboarding.json").read_text())

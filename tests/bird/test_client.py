@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bird.client import USER_AGENT, BirdClient
+from bird.errors import BirdNetworkError, BirdNotFound
 from bird.models import (
     BrandCreate,
     BrandPatch,
@@ -210,8 +211,8 @@ async def test_the_observer_hears_every_call_with_its_outcome():
     client = BirdClient("k", base_url="https://bird.test", transport=httpx.MockTransport(answer),
                         observer=lambda op, outcome: heard.append((op, outcome)))  # fmt: skip
     await client.get_brand(WS, BRAND)
-    with pytest.raises(Exception):
+    with pytest.raises(BirdNotFound):
         await client.get_brand(WS, "missing")
-    with pytest.raises(Exception):
+    with pytest.raises(BirdNetworkError):
         await client.get_brand(WS, "boom")
     assert heard == [("get_brand", "200"), ("get_brand", "404"), ("get_brand", "network_error")]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from activities.errors import NO_NUMBER_IN_STOCK
 from starter.start import start as start_onboarding
 from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import make_input, onboarding_worker, status
 from tests.workflows.test_operator_visibility import decided_fake, rejected
-from activities.errors import NO_NUMBER_IN_STOCK
 from workflows.contract import Step
 from workflows.messages import CancelOnboarding, RetryStep
 from workflows.onboarding import OnboardingWorkflow
@@ -65,24 +65,26 @@ async def test_metadata_shows_the_summary_and_current_details_in_each_state(dev_
     waiting_bird = FakeBird()  # the brand stays PENDING
     blocked_bird = decided_fake()
     blocked_bird.failures["choose_number"] = rejected("choose_number", "no SMS-capable numbers", NO_NUMBER_IN_STOCK)
-    async with onboarding_worker(dev_env.client, waiting_bird.activities()) as waiting_queue:
-        async with onboarding_worker(dev_env.client, blocked_bird.activities()) as blocked_queue:
-            waiting = await started(dev_env, make_input(), waiting_queue)
-            blocked = await started(dev_env, make_input(), blocked_queue)
-            await until_step(waiting, Step.AWAIT_BRAND)
-            await until_step(blocked, Step.NEEDS_ACTION)
-            shown_waiting = await metadata(dev_env, waiting.id)
-            shown_blocked = await metadata(dev_env, blocked.id)
+    async with (
+        onboarding_worker(dev_env.client, waiting_bird.activities()) as waiting_queue,
+        onboarding_worker(dev_env.client, blocked_bird.activities()) as blocked_queue,
+    ):
+        waiting = await started(dev_env, make_input(), waiting_queue)
+        blocked = await started(dev_env, make_input(), blocked_queue)
+        await until_step(waiting, Step.AWAIT_BRAND)
+        await until_step(blocked, Step.NEEDS_ACTION)
+        shown_waiting = await metadata(dev_env, waiting.id)
+        shown_blocked = await metadata(dev_env, blocked.id)
 
-            # the stopped one moves forward through the `retry` Update, sent by a Temporal client
-            del blocked_bird.failures["choose_number"]
-            moved = await blocked.execute_update(OnboardingWorkflow.retry, RetryStep())
-            assert (await blocked.result()).step == Step.DONE
-            shown_done = await metadata(dev_env, blocked.id)
+        # the stopped one moves forward through the `retry` Update, sent by a Temporal client
+        del blocked_bird.failures["choose_number"]
+        moved = await blocked.execute_update(OnboardingWorkflow.retry, RetryStep())
+        assert (await blocked.result()).step == Step.DONE
+        shown_done = await metadata(dev_env, blocked.id)
 
-            await waiting.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="no longer needed"))
-            await waiting.result()
-            shown_cancelled = await metadata(dev_env, waiting.id)
+        await waiting.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="no longer needed"))
+        await waiting.result()
+        shown_cancelled = await metadata(dev_env, waiting.id)
 
     oid = waiting.id.removeprefix("onboarding-")
     for shown in (shown_waiting, shown_blocked, shown_done, shown_cancelled):

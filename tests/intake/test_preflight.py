@@ -217,7 +217,7 @@ def test_findings_name_real_wire_fields():
         "brand": {f.alias for f in BrandCreate.model_fields.values()},
         "campaign": {f.alias for f in CampaignCreate.model_fields.values()},
     }
-    for rule_id, field, changes in CASES:
+    for _rule_id, _field, changes in CASES:
         for finding in check_request(parse_request(changed(**changes))):
             section, leaf = re.fullmatch(r"(\w+)\.(\w+)(?:\[\d+\])?", finding.field).groups()
             assert leaf in aliases[section], finding

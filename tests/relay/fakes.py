@@ -25,7 +25,7 @@ class Listed:
 
 
 class FakeHandle:
-    def __init__(self, temporal: "FakeTemporal", workflow_id: str) -> None:
+    def __init__(self, temporal: FakeTemporal, workflow_id: str) -> None:
         self._temporal = temporal
         self.id = workflow_id
 
@@ -40,7 +40,7 @@ class FakeHandle:
 
 
 class FakeServiceClient:
-    def __init__(self, temporal: "FakeTemporal") -> None:
+    def __init__(self, temporal: FakeTemporal) -> None:
         self._temporal = temporal
 
     async def check_health(self, **_: Any) -> bool:

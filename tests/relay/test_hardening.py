@@ -12,9 +12,9 @@ import pytest
 import uvicorn
 
 from bird.signing import sign
+from relay.server import server_config
 from tests.relay.fakes import FakeTemporal
 from tests.relay.helpers import BRAND_ID, KEY, PUBLIC_URL, app_with, brand_event, envelope, post, relay_settings, signed
-from relay.server import server_config
 
 WORKFLOW_ID = "onboarding-acme-sms"
 CONNECTOR_ID = "c0c0c0c0-0000-4000-8000-000000000001"
@@ -140,7 +140,7 @@ async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
         data = await asyncio.wait_for(reader.read(), seconds)
     except TimeoutError:
         return False
-    return True if data == b"" or data.startswith(b"HTTP/1.1") else False
+    return data == b"" or data.startswith(b"HTTP/1.1")
 
 
 async def test_a_connection_that_never_finishes_its_headers_is_closed():

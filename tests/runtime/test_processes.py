@@ -37,12 +37,10 @@ def test_a_child_that_ignores_sigterm_is_killed(tmp_path):
 
 
 def test_a_child_that_dies_before_ready_reports_its_log(tmp_path):
-    with Supervisor(tmp_path) as sup:
-        with pytest.raises(StackError, match="crasher exited with code 3:\nboom"):
-            sup.start("crasher", [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], ready=lambda: False)
+    with Supervisor(tmp_path) as sup, pytest.raises(StackError, match="crasher exited with code 3:\nboom"):
+        sup.start("crasher", [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], ready=lambda: False)
 
 
 def test_a_child_never_ready_times_out(tmp_path):
-    with Supervisor(tmp_path) as sup:
-        with pytest.raises(StackError, match="was not ready after"):
-            sup.start("slow", [sys.executable, "-c", "import time; time.sleep(60)"], ready=lambda: False, timeout=0.3)
+    with Supervisor(tmp_path) as sup, pytest.raises(StackError, match="was not ready after"):
+        sup.start("slow", [sys.executable, "-c", "import time; time.sleep(60)"], ready=lambda: False, timeout=0.3)

@@ -12,8 +12,7 @@ import httpx
 
 from bird.client import BirdClient
 from bird.models import BrandCreate, BuyNumbersRequest, CampaignCreate, ConnectorCreate, StockItemQuery
-from sandbox.config import DEFAULT_ORGANIZATION_ID as ORG
-from sandbox.config import DEFAULT_WORKSPACE_ID as WS
+from sandbox.config import DEFAULT_ORGANIZATION_ID as ORG, DEFAULT_WORKSPACE_ID as WS
 from sandbox.testing import settle
 
 EXAMPLE = json.loads((Path(__file__).resolve().parents[2] / "examples" / "onboarding.json").read_text())

@@ -186,14 +186,13 @@ async def serving(app) -> AsyncIterator[str]:
 
 
 async def test_dropped_connections_under_uvicorn(app, control):
-    async with serving(app) as base_url:
-        async with BirdClient(DEFAULT_ACCESS_KEY, base_url=base_url, timeout=5) as bird:
-            await set_faults(control, get_brand={"sequence": ["drop"]}, create_brand={"sequence": ["commit-then-drop"]})
-            with pytest.raises(BirdNetworkError) as dropped:
-                await bird.create_brand(WS, brand_body())
-            assert "RemoteProtocolError" in str(dropped.value)
-            (brand,) = await bird.list_brands(WS)  # the create was applied all the same
-            with pytest.raises(BirdNetworkError):
-                await bird.get_brand(WS, brand.id)
-            assert (await bird.get_brand(WS, brand.id)).id == brand.id  # and the next call is fine
+    async with serving(app) as base_url, BirdClient(DEFAULT_ACCESS_KEY, base_url=base_url, timeout=5) as bird:
+        await set_faults(control, get_brand={"sequence": ["drop"]}, create_brand={"sequence": ["commit-then-drop"]})
+        with pytest.raises(BirdNetworkError) as dropped:
+            await bird.create_brand(WS, brand_body())
+        assert "RemoteProtocolError" in str(dropped.value)
+        (brand,) = await bird.list_brands(WS)  # the create was applied all the same
+        with pytest.raises(BirdNetworkError):
+            await bird.get_brand(WS, brand.id)
+        assert (await bird.get_brand(WS, brand.id)).id == brand.id  # and the next call is fine
     assert await ledger_counts(control) == {"brand": 1}

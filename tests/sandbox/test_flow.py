@@ -8,15 +8,22 @@ from decimal import Decimal
 import pytest
 
 from bird.errors import BirdConflict, BirdNotFound, BirdUnauthorized, BirdValidationError
-from bird.models import BrandPatch, BuyNumbersRequest, CampaignPatch, StockItemQuery, VettingCreate, WebhookSubscriptionCreate
+from bird.models import (
+    BrandPatch,
+    BuyNumbersRequest,
+    CampaignPatch,
+    StockItemQuery,
+    VettingCreate,
+    WebhookSubscriptionCreate,
+)
 from sandbox import DEFAULT_ACCESS_KEY
 from sandbox.testing import bird_client, control_client, settle
 from tests.sandbox.helpers import (
     ORG,
-    approved_brand,
     RELAY_URL,
     SIGNING_KEY,
     WS,
+    approved_brand,
     brand_body,
     buy_number,
     campaign_body,

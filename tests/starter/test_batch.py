@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from starter import batch as batch_module
-from starter import start as start_module
+from starter import batch as batch_module, start as start_module
 from starter.batch import BatchRefused, Entry, batch_exit_code, follow_batch, prepare_batch, start_batch
 from starter.start import EXIT_ENDED, EXIT_NEEDS_ACTION, EXIT_OK, EXIT_REFUSED
 from tests.starter.test_start import IDS

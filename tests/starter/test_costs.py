@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from starter import costs
@@ -21,7 +21,7 @@ from tests.workflows.helpers import onboarding_worker, request_data
 from workflows.kinds import Kind
 from workflows.state import Charge
 
-AT = datetime(2026, 11, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 def charge(kind: Kind, amount: float | None, recurring: bool = False) -> Charge:

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from starter.cli import main
 from tests.starter.unstarted import unstarted
 from workflows.contract import workflow_id_for

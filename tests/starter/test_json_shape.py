@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import jsonschema
 import pytest
+
 from starter.cli import main
 from starter.demo import summarize
 from starter.status import onboarding_view_detail
@@ -21,7 +22,7 @@ from workflows.contract import Step
 from workflows.kinds import Kind
 from workflows.state import Blocker, Charge, OnboardingStatus, PreflightWarning, StepRecord, Waiting
 
-T0 = datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
 ISO_ANY = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 

@@ -9,12 +9,11 @@ import asyncio
 import json
 import time
 import uuid
-
-import pytest
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
@@ -38,7 +37,7 @@ def execution(i: int) -> SimpleNamespace:
         id=workflow_id_for(onboarding_id),
         run_id=f"run-{i}",
         status=WorkflowExecutionStatus.RUNNING,
-        start_time=datetime(2026, 11, 30, tzinfo=timezone.utc),
+        start_time=datetime(2026, 11, 30, tzinfo=UTC),
         close_time=None,
         typed_search_attributes=TypedSearchAttributes(
             [SearchAttributePair(ONBOARDING_ID, onboarding_id), SearchAttributePair(STEP, "AWAIT_CAMPAIGN")]

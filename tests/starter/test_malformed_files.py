@@ -3,7 +3,6 @@ line naming the file and the problem — no traceback, no unbounded read."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path

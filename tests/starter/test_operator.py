@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -122,7 +122,7 @@ def test_a_cancel_lists_what_stays_billed():
 
 
 def test_an_extension_shows_the_new_deadline():
-    deadline = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+    deadline = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     out = io.StringIO()
     show(ActionResult(action="extend_deadline", done="waiting", step=Step.AWAIT_CAMPAIGN, deadline_at=deadline), out)
     assert "step: AWAIT_CAMPAIGN" in out.getvalue() and "deadline: 2026-12-01 09:30 UTC" in out.getvalue()

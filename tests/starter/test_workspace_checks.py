@@ -4,7 +4,6 @@ the field that reuses it."""
 
 from __future__ import annotations
 
-from bird.client import BirdClient
 from bird.models.brands import BrandCreate
 from bird.models.campaigns import CampaignCreate
 from sandbox import SandboxConfig, create_app

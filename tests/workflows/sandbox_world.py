@@ -111,15 +111,18 @@ async def sandbox_world(
     app = create_app(config or SandboxConfig.instant(), delivery_transport=sink.transport())
     transport = FollowingTransport(app, clock) if clock is not None else SandboxTransport(app=app)
     key = app.state.sandbox.config.access_key.get_secret_value()
-    async with running(app):
-        async with BirdClient(key, base_url=BASE_URL, transport=transport, observer=observer) as bird, control_client(app) as control:
-            world = World(app, bird, control, sink)
-            if webhooks:
-                sandbox = app.state.sandbox
-                for service, event in SUBSCRIBED_EVENTS:
-                    body = WebhookSubscriptionCreate(service=service, event=event, url=RELAY_URL, signing_key=SIGNING_KEY)
-                    await bird.create_webhook_subscription(sandbox.config.organization_id, sandbox.config.workspace_id, body)
-            try:
-                yield world
-            finally:
-                set_clock_offset(0.0)
+    async with (
+        running(app),
+        BirdClient(key, base_url=BASE_URL, transport=transport, observer=observer) as bird,
+        control_client(app) as control,
+    ):
+        world = World(app, bird, control, sink)
+        if webhooks:
+            sandbox = app.state.sandbox
+            for service, event in SUBSCRIBED_EVENTS:
+                body = WebhookSubscriptionCreate(service=service, event=event, url=RELAY_URL, signing_key=SIGNING_KEY)
+                await bird.create_webhook_subscription(sandbox.config.organization_id, sandbox.config.workspace_id, body)
+        try:
+            yield world
+        finally:
+            set_clock_offset(0.0)

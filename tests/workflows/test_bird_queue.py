@@ -8,7 +8,6 @@ import uuid
 from temporalio.worker import Worker
 
 from activities.notify import NotifySettings, notify_activities
-
 from tests.workflows.helpers import make_input, record_history, start
 from tests.workflows.test_onboarding_flow import FULL_FLOW, approving
 from workflows.contract import Step, bird_task_queue_for

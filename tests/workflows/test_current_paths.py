@@ -23,14 +23,15 @@ PATCHES = (
 
 
 async def test_an_onboarding_started_today_takes_every_patched_path(ts_env):
-    async with sandbox_world(webhooks=True) as world:
-        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
-            input = make_input()
-            input.bird_task_queue = bird_task_queue_for(queue)  # as `tendlc start` sets it
-            handle = await start(ts_env.client, input, queue)
-            world.sink.handle = handle
-            result = await handle.result()
-            await record_history(handle, "current-happy-path-events")
+    async with sandbox_world(webhooks=True) as world, onboarding_worker(
+        ts_env.client, onboarding_activities(world.bird)
+    ) as queue:
+        input = make_input()
+        input.bird_task_queue = bird_task_queue_for(queue)  # as `tendlc start` sets it
+        handle = await start(ts_env.client, input, queue)
+        world.sink.handle = handle
+        result = await handle.result()
+        await record_history(handle, "current-happy-path-events")
     assert result.step == Step.DONE
     history = await handle.fetch_history()
     markers = {

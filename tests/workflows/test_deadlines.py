@@ -12,8 +12,8 @@ from tests.workflows.fake_bird import BRAND_ID, CAMPAIGN_ID, CONNECTOR_ID, VETTI
 from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
 from workflows.contract import Step
 from workflows.inputs import PollSettings
-from workflows.onboarding import OnboardingWorkflow
 from workflows.messages import CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
+from workflows.onboarding import OnboardingWorkflow
 
 # Polls are rare here, so that a wait is mostly its deadline timer and the test stays quick.
 RARE_POLLS = PollSettings(min_seconds=3600, max_seconds=4 * 86400)

@@ -24,14 +24,15 @@ def _upserts(history_json: str) -> int:
 
 
 async def test_one_upsert_per_workflow_task_and_the_same_search_attributes_at_the_end(ts_env):
-    async with sandbox_world(webhooks=True) as world:
-        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
-            handle = await start(ts_env.client, make_input(), queue)
-            world.sink.handle = handle
-            result = await handle.result()
-            await record_history(handle, "fewer-commands-happy-path")
-            history = await handle.fetch_history()
-            described = await handle.describe()
+    async with sandbox_world(webhooks=True) as world, onboarding_worker(
+        ts_env.client, onboarding_activities(world.bird)
+    ) as queue:
+        handle = await start(ts_env.client, make_input(), queue)
+        world.sink.handle = handle
+        result = await handle.result()
+        await record_history(handle, "fewer-commands-happy-path")
+        history = await handle.fetch_history()
+        described = await handle.describe()
 
     assert result.step == Step.DONE
     events = list(history.events)

@@ -35,8 +35,8 @@ FULL_FLOW = [
 def approving(**delays: timedelta) -> FakeBird:
     """Bird approves everything, each kind after its delay (default: an hour)."""
     bird = FakeBird()
-    for kind, status in (("brand", "APPROVED"), ("vetting", "APPROVED"), ("campaign", "APPROVED"), ("connector", "ok")):
-        bird.decide(kind, status, after=delays.get(kind, timedelta(hours=1)))
+    for kind, decision in (("brand", "APPROVED"), ("vetting", "APPROVED"), ("campaign", "APPROVED"), ("connector", "ok")):
+        bird.decide(kind, decision, after=delays.get(kind, timedelta(hours=1)))
     return bird
 
 

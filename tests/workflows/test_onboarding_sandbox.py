@@ -84,13 +84,15 @@ CASES = [
 @pytest.mark.parametrize(("kind", "outcome", "verdict", "step", "reason"), CASES, ids=[c[0] for c in CASES])
 async def test_rejection_reads_birds_reason_and_stops_in_needs_action(ts_env, kind, outcome, verdict, step, reason, webhooks):
     config = SandboxConfig.instant(scenario={kind: [{"outcome": outcome}]})
-    async with sandbox_world(config, webhooks=webhooks) as world:
-        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
-            handle = await start(ts_env.client, make_input(), queue)
-            world.sink.handle = handle
-            await ts_env.sleep(timedelta(days=2))
-            blocked = await status(handle)
-            await handle.terminate("test over")
+    async with (
+        sandbox_world(config, webhooks=webhooks) as world,
+        onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue,
+    ):
+        handle = await start(ts_env.client, make_input(), queue)
+        world.sink.handle = handle
+        await ts_env.sleep(timedelta(days=2))
+        blocked = await status(handle)
+        await handle.terminate("test over")
 
     assert blocked.step == Step.NEEDS_ACTION
     assert blocked.blocked.step == step and blocked.blocked.status == verdict
@@ -169,13 +171,15 @@ async def test_429_and_5xx_storms_delay_but_do_not_double_charge(ts_env):
 
 async def test_status_query_answers_from_the_first_moment(ts_env):
     config = SandboxConfig.instant(scenario={"brand": [{"outcome": "hold"}]})
-    async with sandbox_world(config) as world:
-        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
-            handle = await start(ts_env.client, make_input(), queue)
-            first = await handle.query(OnboardingWorkflow.status)
-            await ts_env.sleep(timedelta(hours=1))
-            later = await status(handle)
-            await handle.terminate("test over")
+    async with (
+        sandbox_world(config) as world,
+        onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue,
+    ):
+        handle = await start(ts_env.client, make_input(), queue)
+        first = await handle.query(OnboardingWorkflow.status)
+        await ts_env.sleep(timedelta(hours=1))
+        later = await status(handle)
+        await handle.terminate("test over")
 
     assert first.onboarding_id == later.onboarding_id
     assert later.step == Step.AWAIT_BRAND

@@ -5,7 +5,7 @@ what Bird bills matters, and the in-memory fake where only the workflow's own lo
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,9 +26,7 @@ from workflows.action_plans import (
     plan_campaign_resubmission,
     still_billed,
 )
-from workflows.contract import CAMPAIGN_ID as CAMPAIGN_KEY
-from workflows.contract import STEP as STEP_KEY
-from workflows.contract import Step
+from workflows.contract import CAMPAIGN_ID as CAMPAIGN_KEY, STEP as STEP_KEY, Step
 from workflows.failures import ACTION_FAILED, REFUSED
 from workflows.kinds import Kind
 from workflows.messages import CancelOnboarding, ExtendDeadline, ResubmitBrand, ResubmitCampaign
@@ -165,36 +163,38 @@ async def test_a_create_bird_refused_is_corrected_and_tried_again(ts_env):
 
 async def test_campaign_changes_that_do_not_fit_are_refused_naming_each_field(ts_env):
     config = SandboxConfig.instant(scenario={"campaign": [{"outcome": "decline"}, {"outcome": "approve"}]})
-    async with sandbox_world(config) as world:
-        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
-            handle = await start(ts_env.client, make_input("onboarding-no-vetting.json"), queue)
-            await ts_env.sleep(timedelta(days=2))
-            assert (await status(handle)).blocked.status == "DECLINED"
+    async with (
+        sandbox_world(config) as world,
+        onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue,
+    ):
+        handle = await start(ts_env.client, make_input("onboarding-no-vetting.json"), queue)
+        await ts_env.sleep(timedelta(days=2))
+        assert (await status(handle)).blocked.status == "DECLINED"
 
-            bad = ResubmitCampaign(changes={"description": "too short", "notAField": True, "samples": []})
-            cause = await refusal(handle, OnboardingWorkflow.resubmit_campaign, bad)
-            assert set(cause.details[0]["field_errors"]) == {"description", "notAField", "samples"}
-            for name in ("description", "notAField", "samples"):
-                assert name in cause.message
-            # each change is valid, but the campaign without its samples would not be
-            cause = await refusal(handle, OnboardingWorkflow.resubmit_campaign, ResubmitCampaign(changes={"samples": None}))
-            assert "would be invalid" in cause.message and "samples" in cause.details[0]["field_errors"]
-            cause = await refusal(handle, OnboardingWorkflow.resubmit_brand, ResubmitBrand(changes={"ein": "987654321"}))
-            assert "no brand to resubmit" in cause.message and "DECLINED" in cause.message
+        bad = ResubmitCampaign(changes={"description": "too short", "notAField": True, "samples": []})
+        cause = await refusal(handle, OnboardingWorkflow.resubmit_campaign, bad)
+        assert set(cause.details[0]["field_errors"]) == {"description", "notAField", "samples"}
+        for name in ("description", "notAField", "samples"):
+            assert name in cause.message
+        # each change is valid, but the campaign without its samples would not be
+        cause = await refusal(handle, OnboardingWorkflow.resubmit_campaign, ResubmitCampaign(changes={"samples": None}))
+        assert "would be invalid" in cause.message and "samples" in cause.details[0]["field_errors"]
+        cause = await refusal(handle, OnboardingWorkflow.resubmit_brand, ResubmitBrand(changes={"ein": "987654321"}))
+        assert "no brand to resubmit" in cause.message and "DECLINED" in cause.message
 
-            # accepted, but Bird refuses the PATCH (an inactive reseller): the Update fails with
-            # Bird's words and the onboarding stays where it was
-            cause = await refusal(
-                handle,
-                OnboardingWorkflow.resubmit_campaign,
-                ResubmitCampaign(changes={"resellerId": NOT_A_RESELLER}),
-                kind=ACTION_FAILED,
-            )
-            assert "resellerId" in cause.message and NOT_A_RESELLER in cause.message
-            still = await status(handle)
-            assert still.step == Step.NEEDS_ACTION and still.blocked.status == "DECLINED" and still.actions == []
-            accepted = await accepted_updates(handle)
-            await handle.terminate("test over")
+        # accepted, but Bird refuses the PATCH (an inactive reseller): the Update fails with
+        # Bird's words and the onboarding stays where it was
+        cause = await refusal(
+            handle,
+            OnboardingWorkflow.resubmit_campaign,
+            ResubmitCampaign(changes={"resellerId": NOT_A_RESELLER}),
+            kind=ACTION_FAILED,
+        )
+        assert "resellerId" in cause.message and NOT_A_RESELLER in cause.message
+        still = await status(handle)
+        assert still.step == Step.NEEDS_ACTION and still.blocked.status == "DECLINED" and still.actions == []
+        accepted = await accepted_updates(handle)
+        await handle.terminate("test over")
 
     assert accepted == ["resubmit_campaign"]  # only the one Bird refused got past its validator
 
@@ -359,7 +359,7 @@ async def test_a_create_that_outlasts_the_grace_is_reported_as_possibly_billed(t
 
 def parked_on_declined_campaign() -> tuple[OnboardingState, Any]:
     input = make_input("onboarding-no-vetting.json")
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     state = OnboardingState(onboarding_id=input.onboarding_id, started_at=now)
     state.objects.campaign.id, state.objects.campaign.status = "c-1", "DECLINED"
     state.enter(Step.AWAIT_CAMPAIGN, now)
@@ -395,7 +395,7 @@ def test_a_declined_campaign_plans_a_patch_of_the_changes_on_the_original_body()
 
 
 def test_cancelling_closes_the_open_step_and_lists_recurring_charges_first():
-    now = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 2, tzinfo=UTC)
     state = OnboardingState(onboarding_id="o", started_at=now)
     for kind, object_id in ((Kind.NUMBER, "n"), (Kind.BRAND, "b"), (Kind.CAMPAIGN, "c")):
         state.charge(kind, object_id, now)

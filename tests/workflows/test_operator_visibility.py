@@ -20,8 +20,7 @@ from sandbox.config import SandboxConfig
 from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import make_input, onboarding_worker, record_history, refusal, start, status
 from tests.workflows.sandbox_world import sandbox_world
-from workflows.contract import STEP as STEP_KEY
-from workflows.contract import Step
+from workflows.contract import STEP as STEP_KEY, Step
 from workflows.details import current_details, next_command
 from workflows.inputs import PollSettings
 from workflows.messages import CancelOnboarding, RetryStep
@@ -63,22 +62,24 @@ class Receiver:
 
 
 async def test_no_stock_for_the_prefix_is_retried_with_another_prefix(ts_env):
-    async with sandbox_world(SandboxConfig.instant()) as world:
-        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
-            handle = await start(ts_env.client, make_input(number={"country_code": "US", "prefix": "+1999"}), queue)
-            await ts_env.sleep(timedelta(hours=1))
-            blocked = await status(handle)
-            assert blocked.step == Step.NEEDS_ACTION and blocked.blocked.step == Step.BUY_NUMBER
-            assert "+1999" in blocked.blocked.reason
-            details = current_details(blocked)
-            assert "tendlc retry" in details and "+1999" in details
-            wrong = await refusal(handle, OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"connector": {"name": "x"}}}))
-            assert "corrections.connector" in wrong.message
-            done = await handle.execute_update(
-                OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"number": {"prefix": "+1415"}}})
-            )
-            result = await handle.result()
-            await record_history(handle, "retry-no-stock-new-prefix")
+    async with (
+        sandbox_world(SandboxConfig.instant()) as world,
+        onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue,
+    ):
+        handle = await start(ts_env.client, make_input(number={"country_code": "US", "prefix": "+1999"}), queue)
+        await ts_env.sleep(timedelta(hours=1))
+        blocked = await status(handle)
+        assert blocked.step == Step.NEEDS_ACTION and blocked.blocked.step == Step.BUY_NUMBER
+        assert "+1999" in blocked.blocked.reason
+        details = current_details(blocked)
+        assert "tendlc retry" in details and "+1999" in details
+        wrong = await refusal(handle, OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"connector": {"name": "x"}}}))
+        assert "corrections.connector" in wrong.message
+        done = await handle.execute_update(
+            OnboardingWorkflow.retry, RetryStep.model_validate({"corrections": {"number": {"prefix": "+1415"}}})
+        )
+        result = await handle.result()
+        await record_history(handle, "retry-no-stock-new-prefix")
     assert done.action == "retry" and done.step == Step.BUY_NUMBER
     assert result.step == Step.DONE and result.number_string.startswith("+1415")
 
@@ -218,7 +219,7 @@ async def test_a_receiver_that_never_answers_leaves_the_timing_unchanged(ts_env)
     # milliseconds pass in the steps that wait for nothing); the waits take hours
     spans = lambda s: [(r.step, r.outcome, (r.ended_at - s.started_at).total_seconds()) for r in s.steps]  # noqa: E731
     assert [a[:2] for a in spans(down)] == [b[:2] for b in spans(base)]
-    assert all(abs(a[2] - b[2]) < 10 for a, b in zip(spans(down), spans(base))), (spans(down), spans(base))
+    assert all(abs(a[2] - b[2]) < 10 for a, b in zip(spans(down), spans(base), strict=True)), (spans(down), spans(base))
     assert spans(base)[-1][2] >= 3 * 3600
     assert running == WorkflowExecutionStatus.RUNNING  # only its last notification was still retrying
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bird.events import parse_time
 from workflows.contract import BirdEvent, Step
@@ -15,7 +15,7 @@ from workflows.state import (
     supersedes,
 )
 
-T0 = datetime(2025, 3, 27, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 27, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
 
 
