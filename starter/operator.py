@@ -95,6 +95,14 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
 
     Checked here with the same model the workflow uses, so that a typo costs no round trip; the
     workflow checks again against the body the onboarding was started with."""
+    return load_checked(path, model, "(changes)", "a JSON object of the fields to change", err)
+
+
+def load_checked(
+    path: Path, model: type[BaseModel], whole: str, shape: str, err: TextIO | None = None
+) -> dict[str, Any] | None:
+    """A JSON object file checked with `model`: the object as written, or None after printing every
+    problem (each field named; `whole` names the object itself, `shape` says what it must be)."""
     err = err or sys.stderr
     try:
         data = read_json(path)
@@ -102,13 +110,13 @@ def load_changes(path: Path, model: type[BaseModel], err: TextIO | None = None) 
         print(exc, file=err)
         return None
     if not isinstance(data, dict):
-        print(f"{path}: must be a JSON object of the fields to change", file=err)
+        print(f"{path}: must be {shape}", file=err)
         return None
     try:
         model.model_validate(data)
     except ValidationError as exc:
         print(f"{path}: not sent", file=err)
-        for field, messages in field_errors_of(exc, "(changes)").items():
+        for field, messages in field_errors_of(exc, whole).items():
             for message in messages:
                 print(f"  {field}: {message}", file=err)
         return None

@@ -20,14 +20,12 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from bird.errors import field_errors_of
 from bird.models import VettingCreate
 from bird.models._base import all_optional
 from bird.models.connectors import ChannelMessageType
-from intake.files import FileProblem, read_json
-from starter.operator import EXIT_REFUSED, send
+from starter.operator import EXIT_REFUSED, load_checked, send
 
 # the Update's name and argument, as the workflow's `retry` handler defines them
 RETRY_UPDATE = "retry"
@@ -70,24 +68,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def load_corrections(path: Path, err: TextIO | None = None) -> dict[str, Any] | None:
     """The corrections as sent (the file's own keys), or None after printing every problem."""
-    err = err or sys.stderr
-    try:
-        data = read_json(path)
-    except FileProblem as exc:
-        print(exc, file=err)
-        return None
-    if not isinstance(data, dict):
-        print(f"{path}: must be a JSON object: {{\"number\": …, \"vetting\": …, \"connector\": …}}", file=err)
-        return None
-    try:
-        CorrectionsFile.model_validate(data)
-    except ValidationError as exc:
-        print(f"{path}: not sent", file=err)
-        for field, messages in field_errors_of(exc, "(corrections)").items():
-            for message in messages:
-                print(f"  {field}: {message}", file=err)
-        return None
-    return data
+    shape = 'a JSON object: {"number": …, "vetting": …, "connector": …}'
+    return load_checked(path, CorrectionsFile, "(corrections)", shape, err)
 
 
 def retry_argument(corrections: dict[str, Any], confirm_new_fee: bool) -> dict[str, Any]:
