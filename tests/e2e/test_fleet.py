@@ -35,13 +35,24 @@ PREFIX = "415"
 KINDS = ("number", "brand", "campaign", "connector")  # the example without vetting
 
 
+def _letters(n: int) -> str:
+    """`n` written in the letters a..z (0 -> "a", 26 -> "ba")."""
+    out = ""
+    while True:
+        n, digit = divmod(n, 26)
+        out = chr(ord("a") + digit) + out
+        if n == 0:
+            return out
+
+
 def fleet_requests(n: int, tag: str) -> list[dict[str, Any]]:
     """`n` customers of one franchise: own names, EINs and ids, every number under one prefix."""
     base = json.loads((EXAMPLE.parent / "onboarding-no-vetting.json").read_text())
     rows = []
     for i in range(n):
         r = json.loads(json.dumps(base))
-        name = f"Acme Plumbing {tag} {i:04d}"
+        # letters only: digits in a name look like a phone number in the samples (CAMPAIGN_EMBEDDED_PHONE)
+        name = f"Acme Plumbing {_letters(int(tag, 16))} {_letters(i)}"
         r["onboarding_id"] = f"fleet-{tag}-{i:04d}"
         r["number"] = {"country_code": "US", "prefix": PREFIX}
         r["brand"]["displayName"] = name
@@ -176,6 +187,12 @@ async def test_a_batch_of_50_survives_the_worker_killed_at_random_moments(tmp_pa
         ids = [r["onboarding_id"] for r in rows]
         done = await results(stack, ids) if code == 0 else []
         ledger = stack.ledger()
+        if code != 0:  # say why, in the failure: each stopped onboarding's reason
+            for line in output.splitlines():
+                if line.startswith("NEEDS_ACTION: "):
+                    stopped = line.split()[1]
+                    _, why = await run_cli(stack.config, "status", stopped, timeout=60)
+                    output += f"\n--- {stopped}\n{why[-1500:]}"
     numbers = [r.number_string for r in done]
     report(stack, {"onboardings": BATCH, "kills": len(kills), "exit": code, "distinct_numbers": len(set(numbers)),
                    "ledger_counts": ledger["counts"]})  # fmt: skip
