@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from activities import onboarding_activities
 from sandbox.config import SandboxConfig
 from tests.workflows.helpers import event, make_input, onboarding_worker, record_history, start, status
@@ -106,6 +108,11 @@ async def test_a_premature_approval_event_buys_nothing_until_bird_confirms_it(ts
     assert ledger == NO_VETTING
 
 
+# Slow: a year-long deadline makes the time-skipping server race through a year of timers while
+# the webhook arrives, which now and then outlasts the test timeout on a loaded 2-core machine. The
+# clamping itself is checked in the default suite by
+# tests/intake/test_request.py::test_the_workflow_input_clamps_what_an_older_start_let_through.
+@pytest.mark.slow
 async def test_deadlines_an_older_start_let_through_are_clamped_and_the_onboarding_finishes(ts_env):
     # Before intake bounded them, `Infinity` and 1e9 days reached the workflow input: the first
     # could not be a timer, the second overflowed one after buying the number and brand.
