@@ -44,6 +44,18 @@ async def until_step(stack: LocalStack, onboarding_id: str, *steps: str, timeout
         await asyncio.sleep(0.5)
 
 
+async def until_closed(stack: LocalStack, onboarding_id: str, timeout: float = 60) -> dict:
+    """The status once the run has closed: after DONE or CANCELLED the workflow still delivers its
+    notification (workflows/notify.py) before it completes."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        current = await status_of(stack, onboarding_id)
+        if current["execution"] != "RUNNING":
+            return current
+        assert asyncio.get_running_loop().time() < deadline, current["execution"]
+        await asyncio.sleep(0.5)
+
+
 def changes_file(tmp_path: Path, name: str, changes: dict) -> str:
     path = tmp_path / name
     path.write_text(json.dumps(changes))
@@ -78,7 +90,8 @@ async def test_a_declined_campaign_is_resubmitted_from_the_cli_and_reaches_done(
     assert f"accepted: campaign {campaign_id} corrected (description) and resubmitted" in output
     assert "step: AWAIT_CAMPAIGN" in output
 
-    done = await until_step(stack, ident, "DONE", "NEEDS_ACTION")
+    await until_step(stack, ident, "DONE", "NEEDS_ACTION")
+    done = await until_closed(stack, ident)
     assert done["step"] == "DONE" and done["execution"] == "COMPLETED"
     assert done["objects"]["campaign"]["id"] == campaign_id and done["objects"]["campaign"]["status"] == "APPROVED"
     assert [a["action"] for a in done["detail"]["actions"]] == ["resubmit_campaign"]
@@ -107,7 +120,7 @@ async def test_cancel_from_the_cli_ends_the_onboarding_and_lists_what_stays_bill
     assert "accepted: cancelled: customer withdrew" in output and "step: CANCELLED" in output
     assert "still billed" in output and "number subscription" in output and "brand registration fee" in output
 
-    cancelled = await status_of(stack, ident)
+    cancelled = await until_closed(stack, ident)
     assert cancelled["step"] == "CANCELLED" and cancelled["execution"] == "COMPLETED"
     client = await client_for(stack.config)
     description = await client.get_workflow_handle(workflow_id_for(ident)).describe()
