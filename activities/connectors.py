@@ -27,6 +27,9 @@ class InstallConnectorInput(BaseModel):
 class ConnectorQuery(BaseModel):
     workspace_id: str
     connector_id: str
+    # The channel id, once the workflow knows it (from an event or an earlier look): the look then
+    # needs no read of the connector itself.
+    channel_id: str | None = None
 
 
 class ConnectorRef(BaseModel):
@@ -90,12 +93,18 @@ class ConnectorActivities:
         return ref
 
     async def _look(self, req: ConnectorQuery) -> ConnectorRef:
-        connector = await self._bird.get_connector(req.workspace_id, req.connector_id)
+        """Readiness is what the wait is for. The connector itself is read only for its channel id,
+        and only once carriers linked the number while the workflow does not know the id yet (Bird
+        creates the channel asynchronously and announces it). So a look is one Bird request, as
+        nearly every Bird activity is: the Bird queue's pacing counts activities, not requests."""
         readiness = await self._bird.get_connector_readiness(req.workspace_id, req.connector_id)
+        channel_id = req.channel_id
+        if channel_id is None and readiness.ready:
+            channel_id = _channel_id(await self._bird.get_connector(req.workspace_id, req.connector_id))
         check = readiness.use_case_check()
         return ConnectorRef(
-            id=connector.id,
-            channel_id=_channel_id(connector),
+            id=req.connector_id,
+            channel_id=channel_id,
             status=check.status if check is not None else None,
             ready=readiness.ready,
             problems=check.problems if check is not None else ["useCaseStatus not reported yet"],

@@ -71,13 +71,13 @@ def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings:
     )
 
 
-# Bird requests per activity, on average: nearly every Bird activity makes one request (a GET, a
-# first-attempt create, one page of stock); a connector look makes two (the connector and its
-# readiness), a retried create a list page and a POST. An onboarding makes about 1.1 per activity
-# (tests/workflows/test_fleet.py counts them); 1.25 keeps a margin. The queue admits
-# TENDLC_BIRD_RATE_LIMIT / this many activities per second, so Bird sees about the rate on average;
-# a moment above it is absorbed by Bird's burst, or answered 429 and retried after Retry-After.
-BIRD_REQUESTS_PER_ACTIVITY = 1.25
+# Bird requests per activity: one. Every Bird activity makes one request when nothing goes wrong
+# (a GET, a first-attempt create, one page of stock, a connector's readiness), and each poll of a
+# round is an attempt of its own, dispatched through the same rate limit. What makes two (a retried
+# create's list page and POST, a connector linked before its channel's event brought the channel
+# id) is rare; a moment above the rate is absorbed by Bird's burst, or answered 429 and retried
+# after Retry-After. The queue admits TENDLC_BIRD_RATE_LIMIT / this many activities per second.
+BIRD_REQUESTS_PER_ACTIVITY = 1.0
 
 
 def bird_activities_per_second(settings: WorkerSettings) -> float:

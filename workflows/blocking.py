@@ -71,18 +71,20 @@ class NeedsAction:
         arg: Callable[[], Any],
         *,
         billable: bool = False,
+        starting: bool = False,
         passing: tuple[str, ...] = (),
     ) -> T:
         """One Bird call for `step`, its argument built afresh each time (a person may have changed
         what it is built from); if Bird refuses it, stop in NEEDS_ACTION and try again once unblocked.
         A billable call is a create: longer options, and a cancel waits for it (`CreateGate`).
-        Failures of a type in `passing` are the caller's to handle: raised, nobody is asked."""
+        Failures of a type in `passing` are the caller's to handle: raised, nobody is asked.
+        `starting`: the call starts new work and waits behind calls of onboardings under way."""
 
         def attempt() -> Awaitable[T]:
             return workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
                 activity,
                 arg(),
-                **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue),
+                **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue, starting=starting),
                 summary=f"{step.value}: {activity.__name__}",
             )
 

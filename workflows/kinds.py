@@ -181,7 +181,9 @@ KINDS: dict[Kind, KindInfo] = {
                 deadline_days=3,
                 get=ConnectorActivities.get_connector,
                 poll=ConnectorActivities.poll_connector,
-                query=lambda ws, o: ConnectorQuery(workspace_id=ws, connector_id=o.connector.id or ""),
+                query=lambda ws, o: ConnectorQuery(
+                    workspace_id=ws, connector_id=o.connector.id or "", channel_id=o.channel.id
+                ),
                 ref=ConnectorRef,
                 settled=_ready,  # there is no refusal to wait for: ready is the only verdict
                 accepted=_ready,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import Priority, RetryPolicy
 from temporalio.workflow import ActivityCancellationType
 
 # Transient failures (network, 5xx, 429) retry without limit: an onboarding waits out an outage
@@ -27,12 +27,23 @@ _TRANSIENT = RetryPolicy(
 BIRD_QUEUE_PATCH = "fleet-bird-task-queue"
 
 
-def on_bird_queue(config: workflow.ActivityConfig, bird_task_queue: str | None) -> workflow.ActivityConfig:
+# On the paced Bird queue, the call that starts an onboarding's purchase (choosing a stock item)
+# waits behind every call of onboardings already under way (Temporal's task priority: lower goes
+# first, 3 is the default). A fleet then moves customers through one after another instead of all
+# of them through each step at once, and a chosen stock item is bought before the next onboarding
+# chooses: a chosen item holds a place on the stock's first page until it is sold.
+STARTING = Priority(priority_key=5)
+
+
+def on_bird_queue(
+    config: workflow.ActivityConfig, bird_task_queue: str | None, *, starting: bool = False
+) -> workflow.ActivityConfig:
     """`config` on the Bird activities' task queue, whose rate limit paces all workers together;
-    unchanged (the workflow's own queue) for an input that names none."""
+    unchanged (the workflow's own queue) for an input that names none. `starting`: the call starts
+    new work (see STARTING)."""
     if bird_task_queue is None or not workflow.patched(BIRD_QUEUE_PATCH):
         return config
-    return {**config, "task_queue": bird_task_queue}
+    return {**config, "task_queue": bird_task_queue, **({"priority": STARTING} if starting else {})}
 
 
 # A single GET (or two, for the connector).

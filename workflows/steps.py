@@ -74,6 +74,7 @@ class Steps:
                         exclude=list(self.state.sold_stock_items),
                         spread_key=self._input.onboarding_id if self.fleet else None,
                     ),
+                    starting=True,
                 )
                 number.stock_item_id, number.number_string = choice.stock_item_id, choice.number_string
                 number.monthly_price, number.currency = choice.monthly_price, choice.currency

@@ -45,6 +45,13 @@ class Bird:
     async def run(self, fn: Any, arg: Any) -> Any:
         return await self.env.run(fn, arg)
 
+    async def requests(self) -> dict[str, int]:
+        return dict((await self.control.get("/_sandbox/requests")).json()["requests"])
+
+    async def requests_since(self, before: dict[str, int]) -> dict[str, int]:
+        now = await self.requests()
+        return {op: n - before.get(op, 0) for op, n in now.items() if n != before.get(op, 0)}
+
     async def ledger(self) -> dict[str, int]:
         return (await self.control.get("/_sandbox/ledger")).json()["counts"]
 
@@ -228,12 +235,22 @@ async def test_connector_is_installed_with_the_guides_arguments_and_matched_by_n
     assert connector["arguments"] == {"phoneNumberId": bought.id, "useCaseId": campaign.id, "channelMessageType": "transactional"}
 
     query = ConnectorQuery(workspace_id=WS, connector_id=first.id)
+    before = await bird.requests()
     with pytest.raises(ApplicationError) as caught:
         await bird.run(bird.connectors.poll_connector, query)
     assert caught.value.type == NOT_YET and not caught.value.non_retryable
+    # not linked yet: one request, the readiness (the connector is read only for a channel id)
+    assert await bird.requests_since(before) == {"get_connector_readiness": 1}
     await bird.review("connector", first.id, "approve")
+    before = await bird.requests()
     ready = await bird.run(bird.connectors.poll_connector, query)
     assert ready.ready and ready.status == "ok" and ready.channel_id
+    # linked, channel id unknown to the workflow: the connector is read once for it
+    assert await bird.requests_since(before) == {"get_connector_readiness": 1, "get_connector": 1}
+    before = await bird.requests()
+    known = await bird.run(bird.connectors.get_connector, query.model_copy(update={"channel_id": ready.channel_id}))
+    assert (known.ready, known.channel_id) == (True, ready.channel_id)
+    assert await bird.requests_since(before) == {"get_connector_readiness": 1}
     assert (await bird.ledger())["connector"] == 1
 
 

@@ -49,3 +49,14 @@ async def test_bird_activities_run_on_the_bird_queue_only(ts_env):
     }
     assert queues == {input.bird_task_queue}
     assert [r.step for r in final.steps] == FULL_FLOW
+    # Choosing a stock item starts new work: it waits behind every call of onboardings under way
+    # (priority 5); every other Bird call keeps Temporal's default (0 on the wire: inherited, 3).
+    priorities = {
+        a.activity_type.name: a.priority.priority_key
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        for a in [e.activity_task_scheduled_event_attributes]
+        if a.activity_type.name != "notify"
+    }
+    assert priorities.pop("choose_number") == 5
+    assert set(priorities.values()) == {0}, priorities
