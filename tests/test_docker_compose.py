@@ -337,3 +337,13 @@ async def test_the_setup_jobs_create_namespace_and_search_attributes(compose, de
     assert {key.name: listed.custom_attributes.get(key.name) for key in SEARCH_ATTRIBUTES} == {
         key.name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for key in SEARCH_ATTRIBUTES
     }
+
+
+def test_the_server_gets_a_dynamic_config_that_switches_on_task_priority(compose):
+    # The Bird queue orders stock choices behind onboardings under way by task priority
+    # (workflows/options.py); the server's dynamic config turns the priority matcher on.
+    server = compose["services"]["temporal"]
+    path = server["environment"]["DYNAMIC_CONFIG_FILE_PATH"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in server["volumes"]}
+    config = yaml.safe_load((ROOT / mounts[path]).read_text())
+    assert config["matching.useNewMatcher"] == [{"value": True}]
