@@ -1,8 +1,10 @@
 """The floor of the throughput figure: a workflow of the onboarding's shape with nothing in it.
 
 Same number of activities, approval waits (a signal raced with a timer, as `workflows.waits` does)
-and signals as an onboarding at zero sandbox delays: seven activities, and after each of the three
-registry creates two events (the object announced, then decided). The activities do nothing; a
+and signals as an onboarding at zero sandbox delays: ten activities, and after each of the three
+registry creates two events (the object announced, then decided) and the one GET that confirms a
+decision an event announced before the billable step it unlocks (workflows/waits.py). The
+activities do nothing; a
 create's events are signalled by the worker right after the activity returns, standing for Bird's
 webhooks arriving through the relay. What the real onboarding costs beyond this is ours.
 """
@@ -25,8 +27,11 @@ SHAPE: tuple[tuple[str, int], ...] = (
     ("choose_number", 0),
     ("buy_number", 0),
     ("create_brand", 2),
+    ("get_brand", 0),
     ("create_vetting", 2),
+    ("get_vetting", 0),
     ("create_campaign", 2),
+    ("get_campaign", 0),
     ("install_connector", 0),
     ("get_connector", 0),
 )
