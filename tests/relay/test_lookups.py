@@ -129,3 +129,16 @@ async def test_a_delivery_that_arrives_during_a_round_is_looked_up_in_the_next()
         'BirdBrandId = "b-1" AND ExecutionStatus = "Running"',
         'BirdBrandId = "b-2" AND ExecutionStatus = "Running"',
     ]
+
+
+async def test_a_delivery_given_up_on_leaves_the_others_their_rounds():
+    temporal = FakeTemporal()
+    lookups = _lookups(temporal)
+    abandoned = asyncio.ensure_future(lookups.find([(BRAND_ID, "b-gone")], retry_seconds=5.0))
+    await asyncio.sleep(0.05)
+    abandoned.cancel()
+    temporal.add("onboarding-1", BirdBrandId="b-1")
+    assert await lookups.find([(BRAND_ID, "b-1")], retry_seconds=5.0) == ["onboarding-1"]
+    # the round drops the abandoned delivery instead of asking for it, and no round is left over
+    assert len(lookups) == 0
+    assert temporal.queries[-1] == 'BirdBrandId = "b-1" AND ExecutionStatus = "Running"'
