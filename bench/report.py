@@ -272,10 +272,11 @@ def _server_table(runs: list[tuple[str, dict[str, Any]]], top: int = 5) -> str:
         chosen = [p for p in ops if service is None or p["operation"].startswith(service)][:top]
         return "; ".join(f"{p['operation']} {p['calls']:g}× {p['ms']:g} ms" for p in chosen)
 
-    rows = [[label, m["frontend_calls"], costliest(m["frontend"], "frontend "), m["persistence_calls"],
-             m["persistence_ms"], costliest(m["persistence"])] for label, m in runs]  # fmt: skip
-    return _table(rows, ["run", "frontend calls", "slowest frontend calls (count, total ms)", "persistence calls",
-                         "persistence ms", "costliest persistence operations (count, total ms)"])  # fmt: skip
+    rows = [[label, m["frontend_calls"], m.get("lookups", "—"), costliest(m["frontend"], "frontend "),
+             m["persistence_calls"], m["persistence_ms"], costliest(m["persistence"])] for label, m in runs]  # fmt: skip
+    return _table(rows, ["run", "frontend calls", "ListWorkflowExecutions", "slowest frontend calls (count, total ms)",
+                         "persistence calls", "persistence ms",
+                         "costliest persistence operations (count, total ms)"])  # fmt: skip
 
 
 def _first_polls(d: dict[str, Any]) -> list[float]:

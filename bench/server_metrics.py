@@ -14,6 +14,8 @@ _LABEL = re.compile(r'(\w+)="([^"]*)"')
 REPORT_INTERVAL = 2.0  # seconds; the server's metrics reporter flushes about every second
 WANTED = ("service_requests", "service_latency_sum", "persistence_requests", "persistence_latency_sum")
 
+LOOKUP = "frontend ListWorkflowExecutions"
+
 Sample = defaultdict[tuple[str, str], float]  # (metric, "service operation") -> value
 
 
@@ -49,6 +51,8 @@ def per_workflow(before: Sample, after: Sample, workflows: int, top: int = 12) -
         return sum(v for (metric, _), v in diff.items() if metric == name)
 
     return {
+        # the relay's visibility lookups, whether or not they are among the costliest
+        "lookups": round(diff.get(("service_requests", LOOKUP), 0.0) / n, 2),
         "frontend_calls": round(total("service_requests") / n, 1),
         "persistence_calls": round(total("persistence_requests") / n, 1),
         "persistence_ms": round(1000 * total("persistence_latency_sum") / n, 1),

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,10 @@ from bird.events import FOLLOWED_EVENTS, describe_event, event_problem
 from bird.models import WebhookEnvelope
 from bird.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from relay.dedupe import RecentDeliveries
-from relay.routing import Routes, TemporalLink, TemporalUnavailable, find_onboardings, signal_onboardings
+from relay.link import TemporalLink, TemporalUnavailable
+from relay.lookups import Lookups
+from relay.routing import Routes, find_onboardings, signal_onboardings
+from relay.verdicts import ends_a_wait
 from runtime.settings import RelaySettings
 from workflows.contract import BirdEvent
 
@@ -85,11 +89,15 @@ def create_app(
     link = TemporalLink(client=client, connect=connect, timeout=settings.relay_temporal_timeout_seconds)
     recent = RecentDeliveries(settings.relay_dedupe_size)
     routes = Routes(settings.relay_route_cache_size, settings.relay_route_cache_seconds)
+    lookups = Lookups(link)
+    outcomes: Counter[str] = Counter()  # deliveries answered, by outcome, since the relay started
 
     app = FastAPI(title="bird-10dlc webhook relay", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.link = link
     app.state.recent = recent
     app.state.routes = routes
+    app.state.lookups = lookups
+    app.state.outcomes = outcomes
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -104,6 +112,7 @@ def create_app(
 
         def done(status: int, outcome: str, level: int = logging.INFO, **extra: Any) -> Response:
             latency_ms = round((time.monotonic() - started) * 1000, 1)
+            outcomes[outcome] += 1
             log.log(level, "delivery %s", _kv(**fields, outcome=outcome, status=status, latency_ms=latency_ms, **extra))
             if status == 401:
                 return Response(status_code=401)  # no detail for someone who cannot sign
@@ -157,12 +166,15 @@ def create_app(
             """Find the owners and signal them: once per delivery, however many copies are waiting."""
             if delivery_id in recent:
                 return "duplicate", {}
-            owners = await find_onboardings(
-                link, ref, retry_seconds=settings.relay_lookup_retry_seconds, routes=routes
-            )
+            # An event that cannot end a wait (an object announced as it is created, still PENDING)
+            # goes to the onboardings visible now, without waiting for one: the onboarding that
+            # created the object learns the same status (or a later one) from the create's answer.
+            verdict = ends_a_wait(ref)
+            retry_seconds = settings.relay_lookup_retry_seconds if verdict else 0.0
+            owners = await find_onboardings(lookups, ref, retry_seconds=retry_seconds, routes=routes)
             if not owners:
                 # Polling covers what no onboarding claims; a 2xx stops Bird retrying for a day.
-                return "unmatched", {}
+                return ("unmatched" if verdict else "unmatched_undecided"), {}
             event = BirdEvent(
                 service=envelope.service,
                 event=envelope.event,
@@ -177,7 +189,8 @@ def create_app(
             return "signalled", {"workflows": ",".join(signalled)}
 
         # Copies of one delivery share one lookup and one signal rather than queueing behind each
-        # other (an unmatched lookup takes RELAY_LOOKUP_RETRY_SECONDS); other deliveries run alongside.
+        # other (an unmatched lookup takes RELAY_LOOKUP_RETRY_SECONDS); other deliveries wait alongside, their
+        # lookups sharing one query a round (relay/lookups.py).
         try:
             (outcome, extra), joined = await recent.shared(delivery_id, route)
         except TemporalUnavailable as exc:

@@ -1,9 +1,10 @@
 """From an event to the onboardings that own its object, and the `bird_event` signal to each.
 
 The lookup goes through the workflows' search attributes (`ROUTING_KEY` in workflows/kinds.py),
-open workflows only, and remembered for a while (`Routes`): an object has several events, and
-only its first then needs the lookup. Temporal failures surface as `TemporalUnavailable`, which the app turns into a
-503 so that Bird retries the delivery later.
+open workflows only, shared with the other deliveries waiting at the same time (relay/lookups.py),
+and remembered for a while (`Routes`): an object has several events, and only its first then needs
+the lookup. Temporal failures surface as `TemporalUnavailable`, which the app turns into a 503 so
+that Bird retries the delivery later.
 """
 
 from __future__ import annotations
@@ -12,44 +13,38 @@ import asyncio
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable
 
-from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from bird.events import EventRef, ObjectKind
+from relay.link import TemporalLink, TemporalUnavailable, describe
+from relay.lookups import Clause, Lookups, owners_query
 from workflows.contract import BIRD_EVENT_SIGNAL, CONNECTOR_ID, BirdEvent
 from workflows.kinds import ROUTING_KEY
 
 # Ids go into a visibility query string: anything but plain id characters is refused rather than
 # escaped, since Bird's ids are uuids and nothing else can own an onboarding anyway.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
-_FIRST_RETRY_DELAY = 0.25
-_MAX_RETRY_DELAY = 1.0
 
 
-class TemporalUnavailable(Exception):
-    """Temporal could not be reached or did not answer; the delivery must be retried later."""
-
-
-def _quoted(value: str) -> str | None:
-    return f'"{value}"' if _SAFE_ID.match(value) else None
+def owner_clauses(ref: EventRef) -> list[Clause]:
+    """The (search attribute, id) pairs that find the onboardings owning `ref`'s object; empty when
+    its ids cannot be searched. A channel is also found by its connector, which the workflow
+    records first."""
+    clauses: list[Clause] = []
+    if _SAFE_ID.match(ref.object_id):
+        clauses.append((ROUTING_KEY[ref.kind], ref.object_id))
+    if ref.kind is ObjectKind.CHANNEL and ref.connector_id and _SAFE_ID.match(ref.connector_id):
+        clauses.append((CONNECTOR_ID, ref.connector_id))
+    return clauses
 
 
 def routing_query(ref: EventRef) -> str | None:
-    """The visibility query for the open onboardings that own `ref`'s object, or None when its ids
-    cannot be searched. A channel is also found by its connector, which the workflow records first."""
-    clauses: list[str] = []
-    if (object_id := _quoted(ref.object_id)) is not None:
-        clauses.append(f"{ROUTING_KEY[ref.kind].name} = {object_id}")
-    if ref.kind is ObjectKind.CHANNEL and ref.connector_id and (connector := _quoted(ref.connector_id)):
-        clauses.append(f"{CONNECTOR_ID.name} = {connector}")
-    if not clauses:
-        return None
-    owner = clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")"
-    return f'{owner} AND ExecutionStatus = "Running"'
+    """The visibility query for the open onboardings that own `ref`'s object alone, or None when its
+    ids cannot be searched (also the key its route is remembered by)."""
+    clauses = owner_clauses(ref)
+    return owners_query(clauses) if clauses else None
 
 
 class Routes:
@@ -90,84 +85,21 @@ class Routes:
         return len(self._routes)
 
 
-class TemporalLink:
-    """The relay's Temporal client: connected on first use rather than at startup, so the relay
-    comes up (and answers 503 and an unhealthy /healthz) while Temporal is still starting."""
-
-    def __init__(
-        self,
-        *,
-        client: Client | Any | None = None,
-        connect: Callable[[], Awaitable[Client]] | None = None,
-        timeout: float = 10.0,
-    ) -> None:
-        if client is None and connect is None:
-            raise ValueError("give either a Temporal client or a way to connect one")
-        self._client = client
-        self._connect = connect
-        self._lock = asyncio.Lock()
-        self.timeout = timeout
-
-    @property
-    def rpc_timeout(self) -> timedelta:
-        return timedelta(seconds=self.timeout)
-
-    async def client(self) -> Client:
-        if self._client is None:
-            async with self._lock:
-                if self._client is None:
-                    assert self._connect is not None
-                    try:
-                        self._client = await asyncio.wait_for(self._connect(), self.timeout)
-                    except Exception as exc:  # connection refused, TLS, DNS, timeout: all "not now"
-                        raise TemporalUnavailable(f"cannot connect: {type(exc).__name__}") from None
-        return self._client
-
-    async def healthy(self) -> bool:
-        try:
-            client = await self.client()
-            return bool(await client.service_client.check_health(timeout=self.rpc_timeout))
-        except Exception:
-            return False
-
-
 async def find_onboardings(
-    link: TemporalLink, ref: EventRef, *, retry_seconds: float, routes: Routes | None = None
+    lookups: Lookups, ref: EventRef, *, retry_seconds: float, routes: Routes | None = None
 ) -> list[str]:
-    """Workflow ids of the open onboardings that own the event's object, retried with backoff for up
-    to `retry_seconds` while none is visible. Several can match: onboardings may share a brand.
+    """Workflow ids of the open onboardings that own the event's object, looked up again while none
+    is visible for up to `retry_seconds`. Several can match: onboardings may share a brand.
     With `routes`, an object routed before needs no lookup, and one found now is remembered."""
     query = routing_query(ref)
     if query is None:
         return []
     if routes is not None and (known := routes.get(query)) is not None:
         return known
-    found = await _find(link, query, retry_seconds)
+    found = await lookups.find(owner_clauses(ref), retry_seconds)
     if routes is not None:
         routes.put(query, found)
     return found
-
-
-async def _find(link: TemporalLink, query: str, retry_seconds: float) -> list[str]:
-    deadline = time.monotonic() + retry_seconds
-    delay = _FIRST_RETRY_DELAY
-    while True:
-        found = await _list(link, query)
-        remaining = deadline - time.monotonic()
-        if found or remaining <= 0:
-            return found
-        await asyncio.sleep(min(delay, remaining))
-        delay = min(delay * 2, _MAX_RETRY_DELAY)
-
-
-async def _list(link: TemporalLink, query: str) -> list[str]:
-    client = await link.client()
-    try:
-        async with asyncio.timeout(link.timeout):
-            ids = [wf.id async for wf in client.list_workflows(query, rpc_timeout=link.rpc_timeout)]
-    except (RPCError, TimeoutError) as exc:
-        raise TemporalUnavailable(f"lookup failed: {_describe(exc)}") from None
-    return list(dict.fromkeys(ids))  # a workflow listed twice while it continues-as-new
 
 
 async def signal_onboardings(
@@ -194,14 +126,8 @@ async def signal_onboardings(
                 if routes is not None and ref is not None and (query := routing_query(ref)) is not None:
                     routes.drop(query)
                 continue
-            raise TemporalUnavailable(f"signal failed: {_describe(exc)}") from None
+            raise TemporalUnavailable(f"signal failed: {describe(exc)}") from None
         except TimeoutError:
             raise TemporalUnavailable("signal timed out") from None
         accepted.append(workflow_id)
     return accepted
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, RPCError):
-        return f"{exc.status.name} {exc.message}"
-    return type(exc).__name__

@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.contract import BirdEvent
 
-_CLAUSE = re.compile(r'(\w+) = "([^"]*)"')
+# `Name = "id"` and `Name IN ("a", "b")`: the two forms the relay's queries use (relay/lookups.py).
+_CLAUSE = re.compile(r'(\w+) (?:= "([^"]*)"|IN \(((?:"[^"]*"(?:, )?)+)\))')
+_QUOTED = re.compile(r'"([^"]*)"')
 
 
 def unavailable() -> RPCError:
@@ -22,6 +25,13 @@ def unavailable() -> RPCError:
 class Listed:
     id: str
     run_id: str = "run-1"
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def typed_search_attributes(self) -> TypedSearchAttributes:
+        return TypedSearchAttributes(
+            [SearchAttributePair(SearchAttributeKey.for_keyword(k), v) for k, v in self.attributes.items()]
+        )
 
 
 class FakeHandle:
@@ -77,12 +87,17 @@ class FakeTemporal:
             self.lag -= 1
             return
         assert query.endswith('AND ExecutionStatus = "Running"'), query
-        wanted = [(k, v) for k, v in _CLAUSE.findall(query) if k != "ExecutionStatus"]
+        wanted = [
+            (k, v)
+            for k, one, many in _CLAUSE.findall(query)
+            if k != "ExecutionStatus"
+            for v in ([one] if not many else _QUOTED.findall(many))
+        ]
         for workflow_id, attributes in self.workflows.items():
             if workflow_id in self.closed:
                 continue
             if any(attributes.get(k) == v for k, v in wanted):
-                yield Listed(workflow_id)
+                yield Listed(workflow_id, attributes=dict(attributes))
 
     def get_workflow_handle(self, workflow_id: str, **_: Any) -> FakeHandle:
         return FakeHandle(self, workflow_id)

@@ -33,7 +33,8 @@ async def test_an_objects_later_events_need_no_lookup():
 async def test_an_unmatched_object_is_not_remembered():
     temporal = FakeTemporal()
     app = app_with(temporal)
-    assert await _deliver(app, "PENDING", "2025-03-27T09:00:00Z") == "unmatched"
+    # (PENDING ends no wait: one look, then acknowledged as such)
+    assert await _deliver(app, "PENDING", "2025-03-27T09:00:00Z") == "unmatched_undecided"
     temporal.add(WORKFLOW_ID, BirdBrandId=BRAND_ID)  # the onboarding recorded the brand since
     assert await _deliver(app, "APPROVED", "2025-03-27T09:01:00Z") == "signalled"
     assert len(temporal.queries) == 2

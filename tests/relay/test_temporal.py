@@ -6,6 +6,7 @@ the same, which is exactly the relay's contract (2xx once Temporal has accepted 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -16,8 +17,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.workflow import _SignalDefinition
 
 from relay.app import create_app
+from relay.link import TemporalLink
+from relay.lookups import Lookups, owners_query
 from tests.relay.helpers import brand_event, envelope, get, post, relay_settings, signed
-from workflows.contract import BIRD_EVENT_SIGNAL, BRAND_ID, CONNECTOR_ID, BirdEvent
+from workflows.contract import BIRD_EVENT_SIGNAL, BRAND_ID, CAMPAIGN_ID, CHANNEL_ID, CONNECTOR_ID, BirdEvent
 from workflows.onboarding import OnboardingWorkflow
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +77,38 @@ async def test_a_channel_event_finds_the_workflow_by_connector(dev_env):
         assert event.payload["connectorId"] == connector_id
     finally:
         await handle.terminate()
+
+
+async def test_one_query_finds_the_owners_of_several_objects(dev_env):
+    # The shared lookup's query form (`IN (...)` per attribute, OR across attributes) on the dev
+    # server's SQLite visibility, and the search attributes it lists that match answers to ids.
+    client = dev_env.client
+    shared, other, campaign, connector = (str(uuid.uuid4()) for _ in range(4))
+    handles = [
+        await start_unworked(client, SearchAttributePair(BRAND_ID, shared)),
+        await start_unworked(client, SearchAttributePair(BRAND_ID, shared), SearchAttributePair(CAMPAIGN_ID, campaign)),
+        await start_unworked(client, SearchAttributePair(BRAND_ID, other), SearchAttributePair(CONNECTOR_ID, connector)),
+    ]
+    try:
+        everyone = [(BRAND_ID, shared), (BRAND_ID, other)]
+        for _ in range(100):  # until visibility shows all three
+            if len([wf async for wf in client.list_workflows(owners_query(everyone))]) == 3:
+                break
+            await asyncio.sleep(0.1)
+        lookups = Lookups(TemporalLink(client=client, timeout=10))
+        answers = await asyncio.gather(
+            lookups.find([(BRAND_ID, shared)], retry_seconds=0),
+            lookups.find([(BRAND_ID, other)], retry_seconds=0),
+            lookups.find([(CAMPAIGN_ID, campaign)], retry_seconds=0),
+            lookups.find([(CHANNEL_ID, str(uuid.uuid4())), (CONNECTOR_ID, connector)], retry_seconds=0),
+            lookups.find([(BRAND_ID, str(uuid.uuid4()))], retry_seconds=0),
+        )
+        ids = [h.id for h in handles]
+        assert [sorted(a) for a in answers] == [sorted(ids[:2]), [ids[2]], [ids[1]], [ids[2]], []]
+        assert lookups.queries == 1
+    finally:
+        for handle in handles:
+            await handle.terminate()
 
 
 async def test_closed_workflows_are_not_signalled(dev_env):
