@@ -8,6 +8,8 @@
 
     .venv/bin/python -m pytest -q -s -m slow tests/e2e/test_fleet.py
 
+(`FLEET_RATE_LIMIT=20` runs the 1,000 under another quota.)
+
 Each test prints its figures (and writes them to the stack's home as fleet-figures.json).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import time
 import uuid
@@ -99,7 +102,11 @@ def report(stack: LocalStack, figures: dict[str, Any]) -> None:
 # -- 1,000 onboardings under a quota --------------------------------------------------------------
 
 FLEET = 1000
-RATE_LIMIT = 60.0  # Bird requests/s for the workers together (TENDLC_BIRD_RATE_LIMIT)
+# Bird requests/s for the workers together (TENDLC_BIRD_RATE_LIMIT), and the sandbox's quota. The
+# figure checked is how close the pacing keeps Bird to it, so it must be a rate this one machine
+# (Temporal, worker, relay, sandbox and the test on the same cores) can serve: FLEET_RATE_LIMIT
+# raises it on a bigger one.
+RATE_LIMIT = float(os.environ.get("FLEET_RATE_LIMIT", "12"))
 
 
 @pytest.mark.timeout(3600)  # the suite's 300 s are for the default tests; this run takes minutes
