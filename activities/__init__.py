@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.brands import BrandActivities
-from activities.claims import StockClaims
 from activities.campaigns import CampaignActivities
+from activities.claims import StockClaims
 from activities.connectors import ConnectorActivities
 from activities.numbers import NumberActivities
 from bird.client import BirdClient

@@ -87,10 +87,13 @@ async def test_two_owners_choosing_at_once_get_different_items_and_one_owner_twi
         # a claim that has run and closed still holds the item
         for choice in (a, b):
             await dev_env.client.get_workflow_handle(claim_id_for(choice.stock_item_id)).result()
+        (winner, won), (loser, lost) = sorted([(a_key, a), (b_key, b)], key=lambda o: o[1].stock_item_id != wanted)
         calls.clear()
-        again = await run(numbers.choose_number, choose(a_key), attempt=2)
-        assert again == a
+        assert await run(numbers.choose_number, choose(winner), attempt=2) == won
         assert calls == {"start_workflow": 1, "describe_workflow": 1}  # refused, then found to be ours
+        calls.clear()
+        assert await run(numbers.choose_number, choose(loser), attempt=2) == lost
+        assert calls == {"start_workflow": 2, "describe_workflow": 2}  # the winner's passed over, then ours
 
         with pytest.raises(ApplicationError) as caught:
             await run(numbers.choose_number, choose(f"fleet-c-{uuid.uuid4().hex[:8]}"))

@@ -24,7 +24,15 @@ from sandbox.config import SandboxConfig
 from sandbox.faults import Faults
 from sandbox.wire import iso
 from starter.start import start as start_from_cli
-from tests.workflows.helpers import EXAMPLES, make_input, new_task_queue, onboarding_worker, record_history, start, status
+from tests.workflows.helpers import (
+    EXAMPLES,
+    make_input,
+    new_task_queue,
+    onboarding_worker,
+    record_history,
+    start,
+    status,
+)
 from tests.workflows.sandbox_world import World, sandbox_world
 from workflows.contract import Step
 from workflows.inputs import PollSettings
