@@ -15,6 +15,7 @@ numbers carry no tag to tell two buyers apart). An item sold in between all the 
 outside this service, or its claim outlived the namespace's retention: Bird's 422, nothing was
 bought) has the workflow choose again without it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -152,8 +153,8 @@ class NumberActivities:
 def _in_order_of(key: str | None, items: list[NumberStockItem]) -> list[NumberStockItem]:
     """`items` in the order `key` tries them: by a hash of the key and each item, so onboardings
     started together spread over the page instead of walking it in step, and each keeps its order
-    on every retry and every worker (an item it claimed before still comes first, even if others
-    left the page meanwhile). No key: the page's order."""
+    on every retry and every worker, whatever else joined or left the page (so a retried choose
+    reaches the item it claimed before again). No key: the page's order."""
     if key is None:
         return items
     return sorted(items, key=lambda item: hashlib.sha256(f"{key}\n{item.id}".encode()).digest())
