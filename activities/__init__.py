@@ -7,14 +7,17 @@ from typing import Any
 
 from activities.brands import BrandActivities
 from activities.campaigns import CampaignActivities
+from activities.claims import StockClaims
 from activities.connectors import ConnectorActivities
 from activities.numbers import NumberActivities
 from bird.client import BirdClient
 
 
-def onboarding_activities(bird: BirdClient) -> list[Callable[..., Any]]:
-    """Every activity the onboarding workflow calls, bound to one client (one pool, one key)."""
-    numbers, brands = NumberActivities(bird), BrandActivities(bird)
+def onboarding_activities(bird: BirdClient, claims: StockClaims | None = None) -> list[Callable[..., Any]]:
+    """Every activity the onboarding workflow calls, bound to one client (one pool, one key).
+    `claims`: how `choose_number` claims a stock item (the worker's: activities/claims.py); None
+    claims nothing."""
+    numbers, brands = NumberActivities(bird, claims), BrandActivities(bird)
     campaigns, connectors = CampaignActivities(bird), ConnectorActivities(bird)
     return [
         numbers.choose_number,

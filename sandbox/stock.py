@@ -5,8 +5,9 @@ the range North American numbering reserves for fiction; a larger stock (a fleet
 prefix) goes on through the rest of the 555 exchange, which is not given to subscribers either
 (555 lines are reserved for directory and information services), skipping 555-1212, directory
 assistance, the one 555 number people know: up to 9,999 numbers per area code, all obviously fake.
-The sandbox never dials or texts any of them. Stock item ids derive from the number, so they are
-the same after every reset.
+The sandbox never dials or texts any of them. Stock item ids are new for every fresh or reset stock
+(Bird's are unique per stock item): a reset stock is a new one, so the stock-item claims a Temporal
+server keeps for an earlier one (activities/claims.py) hold none of its items.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sandbox.state import Wire
 
 # The list filter `prefix`: area-code digits or an E.164 prefix, at most E.164's 15 digits
 PREFIX = re.compile(r"\+?[0-9]{1,15}")
-_STOCK_NAMESPACE = uuid.UUID("5a4d0b1e-5706-4000-8000-000000000000")
 _BOTH = {"inbound": True, "outbound": True}
 _FEATURES = {
     "voice-outbound": ("voice", "outbound"),
@@ -56,7 +56,7 @@ def initial_stock(config: SandboxConfig) -> dict[str, Wire]:
     for area_code, count in stock_counts(config).items():
         for line in line_numbers(count):
             number = f"+1{area_code}555{line}"
-            item_id = str(uuid.uuid5(_STOCK_NAMESPACE, number))
+            item_id = str(uuid.uuid4())
             items[item_id] = {
                 "id": item_id,
                 "countryCode": "US",

@@ -25,11 +25,13 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities import onboarding_activities
+from activities.claims import TemporalStockClaims
 from activities.notify import NotifySettings, notify_activities
 from bird.client import BirdClient
 from runtime.connection import connect
 from runtime.settings import TemporalSettings, WorkerSettings
 from worker.metrics import bird_call_counter, export_step_counts, prometheus_runtime
+from workflows.claims import StockItemClaim
 from workflows.onboarding import OnboardingWorkflow
 
 log = logging.getLogger("worker")
@@ -57,11 +59,14 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 
 def build_worker(client: Client, bird: BirdClient, *, task_queue: str, settings: WorkerSettings) -> Worker:
+    """The onboarding workflows and the stock-item claims their `choose_number` starts (both on
+    `task_queue`), and the activities of onboardings started before the Bird queue existed."""
+    activities = onboarding_activities(bird, TemporalStockClaims(client, task_queue))
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[OnboardingWorkflow],
-        activities=[*onboarding_activities(bird), *notify_activities(notify_settings(settings))],
+        workflows=[OnboardingWorkflow, StockItemClaim],
+        activities=[*activities, *notify_activities(notify_settings(settings))],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.tendlc_max_cached_workflows,
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
@@ -90,7 +95,8 @@ def build_bird_worker(client: Client, bird: BirdClient, *, settings: WorkerSetti
     return Worker(
         client,
         task_queue=settings.bird_task_queue,
-        activities=onboarding_activities(bird),
+        # claims run as workflows on the workflow queue, where build_worker's worker serves them
+        activities=onboarding_activities(bird, TemporalStockClaims(client, settings.tendlc_task_queue)),
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_task_queue_activities_per_second=bird_activities_per_second(settings),
         graceful_shutdown_timeout=timedelta(seconds=settings.tendlc_shutdown_grace_seconds),

@@ -108,6 +108,9 @@ class Actions:
                     organization_id=self._input.organization_id,
                     country_code=self._input.number.country_code,
                     prefix=self._input.number.prefix,
+                    # the owner, so the item is claimed for this onboarding (activities/claims.py);
+                    # the activity's argument only, the same command as before
+                    spread_key=self._input.onboarding_id,
                 )
                 choice = await self._act("offer a number", NumberActivities.choose_number, choose)
                 refused_number = o.number.number_string

@@ -42,7 +42,9 @@ def test_numbers_are_555_fiction_first_then_the_rest_of_the_exchange():
     assert sum(n.startswith("+1415") for n in numbers) == 1200 and not any(n.startswith("+1206") for n in numbers)
     assert sum(n.startswith("+1628") for n in numbers) == 5  # the other area codes keep the default
     assert all(FAKE.match(n) for n in numbers) and len(set(numbers)) == len(numbers)
-    assert len(set(items)) == len(items)  # ids derive from the number: unique too
+    assert len(set(items)) == len(items)
+    again = initial_stock(SandboxConfig(stock_per_area_code={"415": 1200, "206": 0}))
+    assert not set(items) & set(again)  # a fresh stock's items are new items: no claim on an old one holds them
 
 
 async def test_a_thousand_numbers_under_one_prefix_page_by_page(make_app):

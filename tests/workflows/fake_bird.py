@@ -42,6 +42,7 @@ class FakeBird:
         self.updated_at: dict[str, str] = {}
         self.channel_id: str | None = CHANNEL_ID
         self.calls: Counter[str] = Counter()
+        self.owners: list[str | None] = []  # each choose_number's owner key (its `spread_key`)
         # activity name -> error to raise instead of answering
         self.failures: dict[str, ApplicationError] = {}
         self._decisions: dict[str, tuple[str, timedelta, str | None]] = {}
@@ -116,6 +117,7 @@ class FakeBird:
         @activity.defn(name="choose_number")
         async def choose_number(req: ChooseNumberInput) -> NumberChoice:
             await bird._enter("choose_number")
+            bird.owners.append(req.spread_key)
             return NumberChoice(stock_item_id="77777777-7777-4777-8777-777777777777", number_string="+14155550123", monthly_price=1.15, currency="USD")
 
         @activity.defn(name="buy_number")

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 from activities.notify import NotifySettings, notify_activities
 from intake.inputs import onboarding_input
 from intake.request import parse_request
+from workflows.claims import StockItemClaim
 from workflows.contract import BirdEvent, bird_task_queue_for
 from workflows.failures import REFUSED
 from workflows.inputs import OnboardingInput, PollSettings
@@ -53,16 +54,23 @@ def make_input(
     )
 
 
+def new_task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
+
+
 @asynccontextmanager
-async def onboarding_worker(client: Client, activities: Sequence[Callable[..., Any]]) -> AsyncIterator[str]:
-    """A worker on a fresh task queue, and one on its Bird queue as `tendlc worker` runs (where
-    `tendlc start` sends the Bird activities); yields the queue's name."""
-    task_queue = f"tq-{uuid.uuid4()}"
+async def onboarding_worker(
+    client: Client, activities: Sequence[Callable[..., Any]], task_queue: str | None = None
+) -> AsyncIterator[str]:
+    """A worker on a fresh task queue (`task_queue`, or a new name), serving the onboardings and
+    their stock-item claims, and one on its Bird queue as `tendlc worker` runs (where `tendlc start`
+    sends the Bird activities); yields the queue's name."""
+    task_queue = task_queue or new_task_queue()
     registered = list(activities)
     if not any(getattr(a, "__name__", "") == "notify" for a in registered):
         registered += notify_activities(NotifySettings())  # notifications off
     async with (
-        Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow], activities=registered),
+        Worker(client, task_queue=task_queue, workflows=[OnboardingWorkflow, StockItemClaim], activities=registered),
         Worker(client, task_queue=bird_task_queue_for(task_queue), activities=list(activities)),
     ):
         yield task_queue

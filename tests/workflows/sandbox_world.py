@@ -41,6 +41,8 @@ ACCESS_KEY = DEFAULT_ACCESS_KEY
 class EventSink:
     handle: WorkflowHandle | None = None
     delivered: list[BirdEvent] = field(default_factory=list)
+    # events acknowledged but never signalled, as if the relay had lost them (e.g. "channel.updated")
+    withheld: set[str] = field(default_factory=set)
 
     async def _receive(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -53,6 +55,8 @@ class EventSink:
         )
         if self.handle is None:
             return httpx.Response(503)  # nobody to tell yet: Bird retries
+        if event.event in self.withheld:
+            return httpx.Response(200)
         await self.handle.signal(OnboardingWorkflow.bird_event, event)
         self.delivered.append(event)
         return httpx.Response(200)

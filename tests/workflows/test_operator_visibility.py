@@ -88,7 +88,8 @@ async def test_a_number_bird_refused_to_sell_is_replaced_by_one_chosen_again(ts_
     bird = decided_fake()
     bird.failures["buy_number"] = rejected("buy_number", "the stock item is no longer available")
     async with onboarding_worker(ts_env.client, bird.activities()) as queue:
-        handle = await start(ts_env.client, make_input(), queue)
+        input = make_input()
+        handle = await start(ts_env.client, input, queue)
         await ts_env.sleep(timedelta(minutes=5))
         blocked = await status(handle)
         assert blocked.blocked.step == Step.BUY_NUMBER and blocked.objects.number.stock_item_id
@@ -99,6 +100,7 @@ async def test_a_number_bird_refused_to_sell_is_replaced_by_one_chosen_again(ts_
         result = await handle.result()
     assert "chosen in place of" in done.done
     assert bird.calls["choose_number"] == 2 and bird.calls["buy_number"] == 2
+    assert bird.owners == [input.onboarding_id] * 2  # the step's choice and the retry's both claim for it
     assert result.step == Step.DONE
 
 
