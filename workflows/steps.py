@@ -19,16 +19,16 @@ with workflow.unsafe.imports_passed_through():
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from workflows.blocking import NeedsAction
     from workflows.contract import Step
+    from workflows.features import FLEET_PATCH, uses
     from workflows.inputs import OnboardingInput
     from workflows.kinds import Kind
     from workflows.memo import Recorded
     from workflows.recording import Recorder
     from workflows.state import OnboardingState
 
-# Onboardings sharing a workspace: a create adopts only what it created itself (`Ownership`), a
-# sold stock item is replaced by another, and what a run recorded is kept in its memo for a new run
-# of the same id (workflows/memo.py).
-FLEET_PATCH = "fleet-ownership"
+# Onboardings sharing a workspace (FLEET_PATCH): a create adopts only what it created itself
+# (`Ownership`), a sold stock item is replaced by another, and what a run recorded is kept in its
+# memo for a new run of the same id (workflows/memo.py).
 
 
 class Steps:
@@ -45,7 +45,7 @@ class Steps:
 
     def begin(self) -> None:
         """Decide FLEET_PATCH for this run and take over what an earlier run recorded."""
-        self.fleet = workflow.patched(FLEET_PATCH)
+        self.fleet = uses(self.state.generation, FLEET_PATCH)
         if self.fleet:
             if self._input.state is not None:
                 self.remembered = Recorded.of(self.state)  # carried across continue-as-new
