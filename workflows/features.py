@@ -32,8 +32,12 @@ OPERATOR_PATCH = "operator-visibility"
 # timeout, one timer at a time in a wait (workflows/recording.py).
 FEWER_COMMANDS_PATCH = "perf-fewer-commands"
 
+# The memo is written at most once per workflow task, with everything that changed in it (the task
+# that records a create's id usually also schedules the next create) (workflows/steps.py).
+MEMO_PER_TASK_PATCH = "memo-once-per-task"
+
 # The generation today's starter writes into `OnboardingInput.generation`.
-GENERATION = 1
+GENERATION = 2
 
 # patch -> the first generation that has it from its start (no marker needed).
 SINCE: dict[str, int] = {
@@ -43,6 +47,7 @@ SINCE: dict[str, int] = {
     BIRD_QUEUE_PATCH: 1,
     OPERATOR_PATCH: 1,
     FEWER_COMMANDS_PATCH: 1,
+    MEMO_PER_TASK_PATCH: 2,
 }
 
 

@@ -92,6 +92,7 @@ class OnboardingWorkflow:
         if self.state.step == Step.CANCELLED:
             result.still_billed = still_billed(self.state.charges)
         self._record.settle()
+        self._steps.settle()
         return result
 
     async def _cancelled_by_temporal(self) -> None:
@@ -221,6 +222,7 @@ class OnboardingWorkflow:
         await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
         self._record.settle()
+        self._steps.settle()
         remembered = self._steps.remembered
         memo = remembered.memo() if remembered is not None and not remembered.empty() else None
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)

@@ -26,6 +26,7 @@ PATCHES = (
     "fleet-bird-task-queue",
     "operator-visibility",
     "perf-fewer-commands",
+    "memo-once-per-task",
 )
 
 
