@@ -36,8 +36,12 @@ FEWER_COMMANDS_PATCH = "perf-fewer-commands"
 # that records a create's id usually also schedules the next create) (workflows/steps.py).
 MEMO_PER_TASK_PATCH = "memo-once-per-task"
 
+# The connector's id is not written to the memo when its install returns: a new run finds it by
+# listing, as a retried install does (workflows/memo.py says why that is exact).
+CONNECTOR_LISTED_PATCH = "memo-connector-listed"
+
 # The generation today's starter writes into `OnboardingInput.generation`.
-GENERATION = 2
+GENERATION = 3
 
 # patch -> the first generation that has it from its start (no marker needed).
 SINCE: dict[str, int] = {
@@ -48,6 +52,7 @@ SINCE: dict[str, int] = {
     OPERATOR_PATCH: 1,
     FEWER_COMMANDS_PATCH: 1,
     MEMO_PER_TASK_PATCH: 2,
+    CONNECTOR_LISTED_PATCH: 3,
 }
 
 

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from workflows.blocking import NeedsAction
     from workflows.contract import Step
-    from workflows.features import FLEET_PATCH, MEMO_PER_TASK_PATCH, uses
+    from workflows.features import CONNECTOR_LISTED_PATCH, FLEET_PATCH, MEMO_PER_TASK_PATCH, uses
     from workflows.inputs import OnboardingInput
     from workflows.kinds import Kind
     from workflows.memo import Recorded
@@ -184,7 +184,8 @@ class Steps:
         )
         connector.id = ref.id
         self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
-        self.remember()
+        if not uses(self.state.generation, CONNECTOR_LISTED_PATCH):
+            self.remember()  # since the patch a new run finds the connector by listing (workflows/memo.py)
         self._record.record_connector(ref)  # also applies events that named the connector before we knew it
         self._record.finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
 

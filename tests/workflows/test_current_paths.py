@@ -27,6 +27,7 @@ PATCHES = (
     "operator-visibility",
     "perf-fewer-commands",
     "memo-once-per-task",
+    "memo-connector-listed",
 )
 
 
