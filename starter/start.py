@@ -37,6 +37,7 @@ from intake.summary import start_details, start_summary
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from workflows.contract import ONBOARDING_ID, STEP, Step, bird_task_queue_for, workflow_id_for
+from workflows.features import GENERATION
 from workflows.inputs import OnboardingInput
 from workflows.memo import MEMO_KEY, Recorded
 from workflows.onboarding import OnboardingWorkflow
@@ -188,7 +189,10 @@ async def start_workflow(
     open, or after one completed (a second run would buy a second number). `prior`: what an earlier,
     unfinished run of the same id recorded (`earlier_record`), adopted by this run."""
     # Bird activities go to the workflow queue's Bird queue, paced by its rate limit (worker/main.py)
-    input = input.model_copy(update={"bird_task_queue": bird_task_queue_for(task_queue), "prior": prior})
+    # and the onboarding takes today's behaviours without patch markers (workflows/features.py)
+    input = input.model_copy(
+        update={"bird_task_queue": bird_task_queue_for(task_queue), "prior": prior, "generation": GENERATION}
+    )
     return await client.start_workflow(
         OnboardingWorkflow.run,
         input,

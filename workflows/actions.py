@@ -244,7 +244,7 @@ class Actions:
             return await workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
                 activity,
                 arg,
-                **on_bird_queue(BIRD_CREATE, self._input.bird_task_queue),
+                **on_bird_queue(BIRD_CREATE, self._input.bird_task_queue, self.state.generation),
                 summary=f"a person's action: {what}",
             )
         except ActivityError as err:

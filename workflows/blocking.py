@@ -84,7 +84,9 @@ class NeedsAction:
             return workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
                 activity,
                 arg(),
-                **on_bird_queue(BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue, starting=starting),
+                **on_bird_queue(
+                    BIRD_CREATE if billable else BIRD_CALL, self.bird_task_queue, self.state.generation, starting=starting
+                ),
                 summary=f"{step.value}: {activity.__name__}",
             )
 

@@ -113,6 +113,9 @@ class OnboardingInput(BaseModel):
     # The task queue the Bird activities run on (`bird_task_queue_for(TENDLC_TASK_QUEUE)`, paced by
     # its rate limit); None, as in onboardings started before it existed: the workflow's own queue.
     bird_task_queue: str | None = None
+    # The code generation of the starter (`workflows.features.GENERATION`, written by `tendlc start`):
+    # the behaviour changes it had apply without patch markers. 0: started by code older than it.
+    generation: int = 0
     # Set only when the workflow continues as new: everything the earlier runs learned.
     state: OnboardingState | None = None
 

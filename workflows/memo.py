@@ -3,9 +3,22 @@ earlier one was terminated or failed) starts from it instead of buying everythin
 
 The memo holds one key, `recorded` (`MEMO_KEY`), whose value is `Recorded` as JSON: the ids held, the
 chosen stock item, when each billable create was first scheduled, and the charges. The workflow
-upserts it only when one of these changes (a few times per onboarding), and carries it across
+upserts it only when one of these changes, at most once per workflow task, and carries it across
 continue-as-new. `tendlc start` reads the latest earlier run's memo and passes it as
 `OnboardingInput.prior`; docs/architecture.md documents the format.
+
+What a new run needs, create by create:
+- that the create was scheduled, and when, written in the task that schedules it (the task's
+  commands are committed together, so the create never runs unannounced): the new run then lists
+  before creating, and adopts only an object created since that moment (activities/base.py,
+  `Ownership`), never buying a second one;
+- the id and charge once the create returned, for the objects a listing might not find again: the
+  number (bought by stock item; its price is in the charge), the brand, vetting and campaign (a
+  person's correction can change the content a listing matches on). That write usually shares the
+  task of the next create's schedule.
+- Not the connector's id: its name and number never change, so a new run's listing since its first
+  schedule finds exactly it (charged as matched, not as the earlier run's), and the onboarding's
+  last create costs one write instead of two (since `memo-connector-listed`, workflows/features.py).
 """
 
 from __future__ import annotations

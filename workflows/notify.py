@@ -19,12 +19,12 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotifyActivities
     from workflows.details import notification
+    from workflows.features import OPERATOR_PATCH, uses
     from workflows.state import OnboardingState
 
 # Everything this work added to what the onboarding does (notifications, Temporal's own
-# cancellation ending like `cancel`, a poll round stopped at its deadline) is behind this patch:
+# cancellation ending like `cancel`, a poll round stopped at its deadline) is behind OPERATOR_PATCH:
 # onboardings recorded before it replay unchanged.
-OPERATOR_PATCH = "operator-visibility"
 
 # A receiver that is down for a day still gets every message: retries back off to an hour and go
 # on for three days.
@@ -45,7 +45,7 @@ class Notifier:
         self._in_flight: list[asyncio.Future[Any]] = []
 
     async def send(self, kind: str) -> None:
-        if not workflow.patched(OPERATOR_PATCH):
+        if not uses(self.state.generation, OPERATOR_PATCH):
             return
         self.state.notifications += 1
         note = notification(self.state, kind, self.state.notifications, workflow.now())

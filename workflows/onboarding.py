@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.actions import Actions
     from workflows.blocking import NeedsAction
     from workflows.contract import BirdEvent, Step
+    from workflows.features import GETS_WIN_PATCH, OPERATOR_PATCH, uses
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.kinds import Kind
     from workflows.messages import (
@@ -24,11 +25,11 @@ with workflow.unsafe.imports_passed_through():
         ResubmitCampaign,
         RetryStep,
     )
-    from workflows.notify import OPERATOR_PATCH, Notifier
+    from workflows.notify import Notifier
     from workflows.recording import Recorder
     from workflows.state import OnboardingState, OnboardingStatus
     from workflows.steps import Steps
-    from workflows.waits import GETS_WIN_PATCH, Verdicts, Waiter
+    from workflows.waits import Verdicts, Waiter
 
 # After this many polls a run continues as new even if the server has not suggested it yet: a
 # 45-day campaign wait then spans a few runs of a few hundred events each.
@@ -56,6 +57,7 @@ class OnboardingWorkflow:
             started_at=workflow.now(),
             updated_at=workflow.now(),
             warnings=list(input.warnings),
+            generation=input.generation,
         )
         self._record = Recorder(self.state)
         self._notifier = Notifier(self.state)
@@ -65,6 +67,7 @@ class OnboardingWorkflow:
         self._waiter = Waiter(input.poll, self._checkpoint_due, self._continue_as_new, self._record.show)
         # Bird activities go to their own task queue when the input names one (workflows/options.py)
         self._needs_action.bird_task_queue = self._waiter.bird_task_queue = input.bird_task_queue
+        self._waiter.generation = self.state.generation
         self._verdicts = Verdicts(self.state, input, self._record, self._needs_action, self._waiter)
         self._actions = Actions(self.state, input, self._record, self._needs_action, self._notifier)
         self._steps = Steps(self.state, input, self._record, self._needs_action)
@@ -80,7 +83,7 @@ class OnboardingWorkflow:
             if self._actions.cancelling is None:
                 # Temporal's own cancellation (the UI's button, `temporal workflow cancel`): ended
                 # as a person's `cancel` ends it, so nothing billed goes unreported.
-                if not workflow.patched(OPERATOR_PATCH):
+                if not uses(self.state.generation, OPERATOR_PATCH):
                     raise
                 await self._cancelled_by_temporal()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -89,6 +92,7 @@ class OnboardingWorkflow:
         if self.state.step == Step.CANCELLED:
             result.still_billed = still_billed(self.state.charges)
         self._record.settle()
+        self._steps.settle()
         return result
 
     async def _cancelled_by_temporal(self) -> None:
@@ -145,7 +149,7 @@ class OnboardingWorkflow:
     def _gets_win(self) -> None:
         """Whether this onboarding runs with `GETS_WIN_PATCH`: decided at its first workflow task
         (the signal handler may run first) and kept in the state across continue-as-new."""
-        if not self.state.gets_win and workflow.patched(GETS_WIN_PATCH):
+        if not self.state.gets_win and uses(self.state.generation, GETS_WIN_PATCH):
             self.state.gets_win = True
 
     @workflow.query
@@ -218,6 +222,7 @@ class OnboardingWorkflow:
         await self._notifier.settle()  # a notification in flight would be lost with this run
         self.state.run += 1
         self._record.settle()
+        self._steps.settle()
         remembered = self._steps.remembered
         memo = remembered.memo() if remembered is not None and not remembered.empty() else None
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)

@@ -8,6 +8,9 @@ from temporalio import workflow
 from temporalio.common import Priority, RetryPolicy
 from temporalio.workflow import ActivityCancellationType
 
+with workflow.unsafe.imports_passed_through():
+    from workflows.features import BIRD_QUEUE_PATCH, uses
+
 # Transient failures (network, 5xx, 429) retry without limit: an onboarding waits out an outage
 # rather than failing. What Bird refused (`BirdRejected`) or our own schema check refused
 # (`InvalidRequest`) is non-retryable (activities.errors), and lands the onboarding in NEEDS_ACTION.
@@ -23,8 +26,6 @@ _TRANSIENT = RetryPolicy(
     maximum_attempts=0,  # unlimited: a Bird outage delays the onboarding, it does not fail it
 )
 
-# Onboardings whose input names a Bird task queue schedule their activities there (behind this patch).
-BIRD_QUEUE_PATCH = "fleet-bird-task-queue"
 
 
 # On the paced Bird queue, the call that starts an onboarding's purchase (choosing a stock item)
@@ -36,12 +37,13 @@ STARTING = Priority(priority_key=5)
 
 
 def on_bird_queue(
-    config: workflow.ActivityConfig, bird_task_queue: str | None, *, starting: bool = False
+    config: workflow.ActivityConfig, bird_task_queue: str | None, generation: int, *, starting: bool = False
 ) -> workflow.ActivityConfig:
     """`config` on the Bird activities' task queue, whose rate limit paces all workers together;
-    unchanged (the workflow's own queue) for an input that names none. `starting`: the call starts
-    new work (see STARTING)."""
-    if bird_task_queue is None or not workflow.patched(BIRD_QUEUE_PATCH):
+    unchanged (the workflow's own queue) for an input that names none. Onboardings whose input names
+    a Bird task queue schedule their activities there behind BIRD_QUEUE_PATCH (`generation`: the
+    onboarding's, workflows/features.py). `starting`: the call starts new work (see STARTING)."""
+    if bird_task_queue is None or not uses(generation, BIRD_QUEUE_PATCH):
         return config
     return {**config, "task_queue": bird_task_queue, **({"priority": STARTING} if starting else {})}
 

@@ -16,16 +16,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows import metrics
     from workflows.contract import ONBOARDING_ID, STEP, Step
     from workflows.details import current_details
+    from workflows.features import FEWER_COMMANDS_PATCH, uses
     from workflows.kinds import KINDS, Kind
     from workflows.state import OnboardingState
 
-# Since this patch a workflow task issues fewer commands (so fewer history events and server
-# calls): every search attribute that changes while the workflow runs up to its next await goes out
-# in one upsert instead of one upsert per change (the task that records a new id usually also
-# enters the next step); a look at an object runs without a heartbeat timeout (workflows/options.py);
-# a wait runs one timer at a time, its deadline bounding the gap and the poll round rather than
-# running beside them (workflows/waits.py).
-FEWER_COMMANDS_PATCH = "perf-fewer-commands"
+# Since FEWER_COMMANDS_PATCH a workflow task issues fewer commands (so fewer history events and
+# server calls): every search attribute that changes while the workflow runs up to its next await
+# goes out in one upsert instead of one upsert per change (the task that records a new id usually
+# also enters the next step); a look at an object runs without a heartbeat timeout
+# (workflows/options.py); a wait runs one timer at a time, its deadline bounding the gap and the
+# poll round rather than running beside them (workflows/waits.py).
 
 
 class Recorder:
@@ -127,7 +127,7 @@ class Recorder:
         Patched: the upsert is deferred to run once the code that is running now reaches its next
         await (the workflow's event loop runs every ready callback before the task completes), so
         that all changes made in between share one upsert."""
-        if not workflow.patched(FEWER_COMMANDS_PATCH):
+        if not uses(self.state.generation, FEWER_COMMANDS_PATCH):
             self.flush()
             return
         if not self._seeded:

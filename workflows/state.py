@@ -241,10 +241,21 @@ class OnboardingState(OnboardingStatus):
     # Stock items found sold when this onboarding tried to buy them: never chosen again.
     sold_stock_items: list[str] = Field(default_factory=list)
     notifications: int = 0  # notifications started so far: numbers each one's webhook-id
+    # The code generation the onboarding was started with (`OnboardingInput.generation`, kept across
+    # continue-as-new): which behaviour changes it takes without a patch marker (workflows/features.py).
+    generation: int = 0
 
     def status(self, history_length: int | None = None) -> OnboardingStatus:
         data = self.model_dump(
-            exclude={"seen_deliveries", "early_events", "gets_win", "scheduled", "sold_stock_items", "notifications"}
+            exclude={
+                "seen_deliveries",
+                "early_events",
+                "gets_win",
+                "scheduled",
+                "sold_stock_items",
+                "notifications",
+                "generation",
+            }
         )
         return OnboardingStatus.model_validate({**data, "history_length": history_length})
 

@@ -4,6 +4,7 @@ an onboarding sharing its workspace keeps of them: the moment each create was fi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,16 +20,16 @@ with workflow.unsafe.imports_passed_through():
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from workflows.blocking import NeedsAction
     from workflows.contract import Step
+    from workflows.features import CONNECTOR_LISTED_PATCH, FLEET_PATCH, MEMO_PER_TASK_PATCH, uses
     from workflows.inputs import OnboardingInput
     from workflows.kinds import Kind
     from workflows.memo import Recorded
     from workflows.recording import Recorder
     from workflows.state import OnboardingState
 
-# Onboardings sharing a workspace: a create adopts only what it created itself (`Ownership`), a
-# sold stock item is replaced by another, and what a run recorded is kept in its memo for a new run
-# of the same id (workflows/memo.py).
-FLEET_PATCH = "fleet-ownership"
+# Onboardings sharing a workspace (FLEET_PATCH): a create adopts only what it created itself
+# (`Ownership`), a sold stock item is replaced by another, and what a run recorded is kept in its
+# memo for a new run of the same id (workflows/memo.py).
 
 
 class Steps:
@@ -42,10 +43,11 @@ class Steps:
         self._needs_action = needs_action
         self.fleet = False  # FLEET_PATCH, decided as the steps begin (`begin`)
         self.remembered: Recorded | None = None  # what the memo holds now
+        self._write_scheduled = False
 
     def begin(self) -> None:
         """Decide FLEET_PATCH for this run and take over what an earlier run recorded."""
-        self.fleet = workflow.patched(FLEET_PATCH)
+        self.fleet = uses(self.state.generation, FLEET_PATCH)
         if self.fleet:
             if self._input.state is not None:
                 self.remembered = Recorded.of(self.state)  # carried across continue-as-new
@@ -183,7 +185,8 @@ class Steps:
         )
         connector.id = ref.id
         self.state.charge(Kind.CONNECTOR, ref.id, workflow.now(), matched_existing=not ref.created)
-        self.remember()
+        if not uses(self.state.generation, CONNECTOR_LISTED_PATCH):
+            self.remember()  # since the patch a new run finds the connector by listing (workflows/memo.py)
         self._record.record_connector(ref)  # also applies events that named the connector before we knew it
         self._record.finish(Step.INSTALL_CONNECTOR, f"connector {ref.id}")
 
@@ -222,9 +225,28 @@ class Steps:
         return Ownership(since=self.state.scheduled[kind.value], first=first)
 
     def remember(self) -> None:
-        """Keep the memo in step with what is recorded; only a change costs a command."""
+        """Keep the memo in step with what is recorded; only a change costs a command.
+
+        Since MEMO_PER_TASK_PATCH the write is deferred until the code running now reaches its next
+        await, as search attributes are (workflows/recording.py): everything recorded in one
+        workflow task goes out in one write. That is soon enough: the task's commands are committed
+        together, so a create scheduled in the same task never runs before the memo that announces
+        it is written."""
         if not self.fleet:
             return
+        if not uses(self.state.generation, MEMO_PER_TASK_PATCH):
+            self._write()
+        elif not self._write_scheduled:
+            self._write_scheduled = True
+            asyncio.get_running_loop().call_soon(self._write)
+
+    def settle(self) -> None:
+        """Write now what a deferred write would (before the run ends or continues as new)."""
+        if self._write_scheduled:
+            self._write()
+
+    def _write(self) -> None:
+        self._write_scheduled = False
         recorded = Recorded.of(self.state)
         if recorded == self.remembered or (self.remembered is None and recorded.empty()):
             self.remembered = recorded

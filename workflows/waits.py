@@ -19,11 +19,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.blocking import NeedsAction
     from workflows.contract import Step
     from workflows.failures import failure_of
+    from workflows.features import DEADLINES_PATCH, FEWER_COMMANDS_PATCH, OPERATOR_PATCH, uses
     from workflows.inputs import OnboardingInput, PollSettings
     from workflows.kinds import Kind, wait_for
-    from workflows.notify import OPERATOR_PATCH
     from workflows.options import BIRD_CALL, BIRD_GET, POLLS_PER_ROUND, bird_poll, on_bird_queue, poll_interval
-    from workflows.recording import FEWER_COMMANDS_PATCH, Recorder
+    from workflows.recording import Recorder
     from workflows.state import Blocker, OnboardingState, Waiting
 
 # Webhook first: the `bird_event` signal records what it says and the waiting condition wakes.
@@ -36,15 +36,12 @@ with workflow.unsafe.imports_passed_through():
 # workflows/kinds.py). When it passes, the onboarding takes one last look (the decision may have
 # been made and its event lost since the last poll); still undecided, it stops in NEEDS_ACTION
 # saying which wait ran out, and a person extends the wait (`extend_deadline`) or cancels.
-# Deadlines came after onboardings were already running, so they apply behind this patch:
+# Deadlines came after onboardings were already running, so they apply behind DEADLINES_PATCH:
 # histories recorded before it replay unchanged, with no deadline.
-
-DEADLINES_PATCH = "wait-deadlines"
-
+#
 # Bird's GET is the truth about the present (workflows/state.py, `Tracked.observe`): an approval only
 # an event announced is confirmed by one GET before the billable step it unlocks, so that a wrong
-# or premature event cannot buy anything. Onboardings started before this patch replay without it.
-GETS_WIN_PATCH = "bird-get-wins"
+# or premature event cannot buy anything. Onboardings started before GETS_WIN_PATCH replay without it.
 
 
 @dataclass
@@ -75,6 +72,7 @@ class Waiter:
         self._show = show  # refreshes what the Temporal UI shows (next poll, last seen)
         self.polls_this_run = 0
         self.bird_task_queue: str | None = None  # where Bird activities run (workflows/options.py)
+        self.generation = 0  # the onboarding's code generation (workflows/features.py)
 
     async def until_settled(self, watch: Watch, waiting: Waiting) -> None:
         """Return once `watch.settled()`, whether an event or a poll said so."""
@@ -98,7 +96,7 @@ class Waiter:
     async def until_settled_or_due(self, watch: Watch, waiting: Waiting, days: float) -> bool:
         """Wait as `until_settled` does, but no later than the wait's deadline (`days` after it
         began, unless it already has one). True once settled; False when the deadline came first."""
-        if not workflow.patched(DEADLINES_PATCH):
+        if not uses(self.generation, DEADLINES_PATCH):
             await self.until_settled(watch, waiting)
             return True
         if waiting.deadline_at is None:
@@ -106,7 +104,7 @@ class Waiter:
         remaining = waiting.deadline_at - workflow.now()
         if remaining <= timedelta(0):
             return watch.settled()
-        if workflow.patched(FEWER_COMMANDS_PATCH):
+        if uses(self.generation, FEWER_COMMANDS_PATCH):
             return await self._until_settled_by(watch, waiting, waiting.deadline_at)
         wait = asyncio.create_task(self.until_settled(watch, waiting))
         due = asyncio.create_task(workflow.sleep(remaining, summary=f"{watch.what}: deadline"))
@@ -156,7 +154,7 @@ class Waiter:
         if until is not None:
             # The round may run until the wait's deadline and no longer (`_until_settled_by`).
             options["schedule_to_close_timeout"] = until - workflow.now()
-        elif workflow.patched(OPERATOR_PATCH) and waiting.deadline_at is not None:
+        elif uses(self.generation, OPERATOR_PATCH) and waiting.deadline_at is not None:
             # The round ends on the server when the wait's deadline comes: no retry is scheduled
             # after it, and an attempt in flight learns it at its next heartbeat and stops. (The
             # round is abandoned, not cancelled, when the wait ends: without this it would go on
@@ -167,7 +165,7 @@ class Waiter:
         poll = workflow.start_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
             watch.poll,
             watch.arg,
-            **on_bird_queue(options, self.bird_task_queue),
+            **on_bird_queue(options, self.bird_task_queue, self.generation),
             summary=f"poll: {watch.what}",
         )
         signalled = asyncio.ensure_future(workflow.wait_condition(watch.settled))
@@ -254,9 +252,9 @@ class Verdicts:
         """Ask Bird once, and record the answer."""
         wait = wait_for(kind)
         query = wait.query(self._input.workspace_id, self.state.objects)
-        options = BIRD_GET if workflow.patched(FEWER_COMMANDS_PATCH) else BIRD_CALL
+        options = BIRD_GET if uses(self.state.generation, FEWER_COMMANDS_PATCH) else BIRD_CALL
         ref = await workflow.execute_activity_method(  # type: ignore[call-overload]  # the config dict spread in: mypy cannot match it to an overload
-            wait.get, query, **on_bird_queue(options, self._input.bird_task_queue), summary=f"look: {kind}"
+            wait.get, query, **on_bird_queue(options, self._input.bird_task_queue, self.state.generation), summary=f"look: {kind}"
         )
         self._recorder.record(kind, ref)
 

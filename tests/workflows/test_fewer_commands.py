@@ -13,8 +13,8 @@ from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import HISTORIES, make_input, onboarding_worker, record_history, start, status
 from tests.workflows.sandbox_world import sandbox_world
 from workflows.contract import BRAND_ID, CAMPAIGN_ID, CONNECTOR_ID, ONBOARDING_ID, STEP, VETTING_ID, Step
+from workflows.features import FEWER_COMMANDS_PATCH
 from workflows.inputs import PollSettings
-from workflows.recording import FEWER_COMMANDS_PATCH
 
 UPSERTED = EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
 

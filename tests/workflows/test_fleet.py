@@ -251,6 +251,38 @@ async def test_terminated_then_started_again_buys_nothing_again_and_shows_the_nu
     assert {c.kind for c in after.charges if not c.earlier_run} == {"vetting", "campaign", "connector"}
 
 
+async def test_terminated_while_awaiting_readiness_the_new_run_finds_the_connector_by_listing(ts_env):
+    # The memo holds no connector id (workflows/memo.py): only that its install was scheduled, and when.
+    config = SandboxConfig.instant(scenario={"connector": [{"outcome": "hold"}]})
+    async with sandbox_world(config, webhooks=True, clock=ts_env.get_current_time) as world:
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
+            input = make_input(poll=FAST_POLLS)
+            code, first = await start_from_cli(ts_env.client, input, task_queue=queue, out=io.StringIO())
+            assert code == 0 and first is not None
+            world.sink.handle = first
+            while (await status(first)).step != Step.AWAIT_READY:
+                await asyncio.sleep(0.05)
+            before = await status(first)
+            memo = await (await first.describe()).memo_value("recorded")
+            await first.terminate(reason="operator stopped the worker's onboarding by mistake")
+            # carriers link the number meanwhile: the new run's first look finds it ready
+            await world.review("connector", before.objects.connector.id, "approve")
+
+            code, second = await start_from_cli(ts_env.client, input, task_queue=queue, out=io.StringIO())
+            assert code == 0 and second is not None
+            world.sink.handle = second
+            result = await second.result()
+            after = await status(second)
+        ledger = await world.ledger_counts()
+
+    assert "connector" not in memo["ids"] and "connector" in memo["scheduled"]
+    assert result.step == Step.DONE
+    assert ledger == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert after.objects.connector.id == before.objects.connector.id == result.connector_id
+    connector = next(c for c in after.charges if c.kind == "connector")
+    assert connector.matched_existing and not connector.earlier_run
+
+
 async def test_a_number_joins_an_approved_campaign_without_registering_anything(ts_env):
     async with sandbox_world(clock=ts_env.get_current_time) as world:
         sandbox = world.app.state.sandbox
