@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio import activity
 
 from activities.errors import application_error, invalid_request
-from bird.errors import BirdError
+from bird.errors import BirdError, BirdRateLimited
 from bird.models import Rejection
 
 T = TypeVar("T")
@@ -54,7 +55,15 @@ class Ownership(BaseModel):
     first: bool = False
 
     def must_look(self) -> bool:
-        return not (self.first and activity.info().attempt == 1)
+        """Whether an earlier attempt may have created the object: not on the first attempt of the
+        first schedule, nor after an attempt that ended knowing nothing was created (Bird's 429)."""
+        nothing_yet = (self.first and activity.info().attempt == 1) or _left_nothing_created()
+        _nothing_created.set(nothing_yet)
+        return not nothing_yet
+
+    def found_nothing(self) -> None:
+        """The look found no object of ours: no earlier attempt created one."""
+        _nothing_created.set(True)
 
     def may_be_ours(self, created_at: str | None) -> bool:
         if self.since is None:
@@ -66,6 +75,18 @@ class Ownership(BaseModel):
         except ValueError:
             return False
         return _utc(created) >= _utc(self.since) - CLOCK_SKEW
+
+
+# What an attempt of a create leaves in its heartbeat details when it ends knowing that nothing was
+# created: Bird answered 429 ("not processed") while no earlier attempt can have created anything
+# either. The next attempt then sends without listing, so a busy quota never makes a create page
+# through the workspace (which would cost more requests, and earn more 429s).
+NOTHING_CREATED = "nothing-created"
+_nothing_created: ContextVar[bool] = ContextVar("nothing_created", default=False)
+
+
+def _left_nothing_created() -> bool:
+    return list(activity.info().heartbeat_details) == [NOTHING_CREATED]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -110,9 +131,12 @@ def bird_operation(fn: Callable[[Any, T], Awaitable[R]]) -> Callable[[Any, T], A
         beat = None
         if timeout:
             beat = asyncio.create_task(_heartbeat_until_cancelled(max(timeout.total_seconds() / 3, 0.5)))
+        _nothing_created.set(False)
         try:
             return await fn(self, arg)
         except BirdError as exc:
+            if isinstance(exc, BirdRateLimited) and _nothing_created.get():
+                activity.heartbeat(NOTHING_CREATED)  # travels with the failure to the next attempt
             raise application_error(exc) from None
         finally:
             if beat is not None:

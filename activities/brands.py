@@ -96,6 +96,7 @@ class BrandActivities:
                     and req.ownership.may_be_ours(brand.created_at)
                 ):
                     return brand_ref(brand, created=False)
+            req.ownership.found_nothing()
         return brand_ref(await self._bird.create_brand(req.workspace_id, body))
 
     @activity.defn
@@ -146,6 +147,7 @@ class BrandActivities:
                     and req.ownership.may_be_ours(vetting.created_at)
                 ):
                     return vetting_ref(vetting, created=False)
+            req.ownership.found_nothing()
         return vetting_ref(await self._bird.create_vetting(req.workspace_id, req.brand_id, body))
 
     @activity.defn

@@ -70,6 +70,7 @@ class CampaignActivities:
                     and req.ownership.may_be_ours(campaign.created_at)
                 ):
                     return campaign_ref(campaign, created=False)
+            req.ownership.found_nothing()
         return campaign_ref(await self._bird.create_campaign(req.workspace_id, req.brand_id, body))
 
     @activity.defn

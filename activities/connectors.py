@@ -63,6 +63,7 @@ class ConnectorActivities:
                     and req.ownership.may_be_ours(connector.created_at)
                 ):
                     return ConnectorRef(id=connector.id, channel_id=_channel_id(connector), created=False)
+            req.ownership.found_nothing()
         body = ConnectorCreate(
             name=req.name,
             connector_template_ref=SMS_CONNECTOR_TEMPLATE,

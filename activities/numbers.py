@@ -120,8 +120,10 @@ class NumberActivities:
 
         A stock item sold in between (Bird's 422 naming `numberStockItemIds`: nothing was bought)
         fails as `StockItemSold`, on which the workflow chooses another."""
-        if req.ownership.must_look() and (owned := await self._owned(req)):
-            return NumberRef(id=owned.id, number_string=owned.number_string, created=False)
+        if req.ownership.must_look():
+            if owned := await self._owned(req):
+                return NumberRef(id=owned.id, number_string=owned.number_string, created=False)
+            req.ownership.found_nothing()
         try:
             bought = await self._bird.buy_numbers(
                 req.workspace_id, BuyNumbersRequest(number_stock_item_ids=[req.stock_item_id])

@@ -207,3 +207,50 @@ async def test_list_before_create_stops_at_the_first_match(bird):
         bird.brands.create_brand, CreateBrandInput(workspace_id=WS, body=EXAMPLE["brand"], ownership=retry(since)), attempt=2
     )
     assert again.id == ours.id and bird.calls == {"list_brands": 1}
+
+
+# -- a 429 never costs a list ----------------------------------------------------------------------
+
+
+async def _attempt(bird: Bird, fn: Any, arg: Any, *, attempt: int, details: list[Any]) -> tuple[Any, list[Any]]:
+    """One attempt with the heartbeat details the previous one left; returns its outcome and the
+    details it leaves (what the server hands the next attempt)."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, attempt=attempt, heartbeat_details=details)
+    left: list[Any] = []
+    env.on_heartbeat = lambda *d: left.__setitem__(slice(None), list(d))
+    try:
+        return await env.run(fn, arg), left
+    except ApplicationError as err:
+        return err, left
+
+
+@pytest.mark.parametrize("fault", ["429", "503"])
+async def test_after_a_429_the_retry_sends_without_listing_and_after_a_5xx_it_looks(bird, fault):
+    await bird.control.put("/_sandbox/faults", json={"routes": {"create_brand": {"sequence": [fault]}}})
+    req = CreateBrandInput(workspace_id=WS, body=EXAMPLE["brand"], ownership=Ownership(since=datetime.now(UTC), first=True))
+    failed, left = await _attempt(bird, bird.brands.create_brand, req, attempt=1, details=[])
+    assert isinstance(failed, ApplicationError)
+    bird.calls.clear()
+    brand, _ = await _attempt(bird, bird.brands.create_brand, req, attempt=2, details=left)
+    assert brand.created and await bird.ledger() == {"brand": 1}
+    if fault == "429":  # Bird processed nothing, and nothing came before: no list
+        assert left == ["nothing-created"] and bird.calls == Counter({"create_brand": 1})
+    else:  # a 5xx may have been applied: the retry looks first
+        assert left == [] and bird.calls == Counter({"list_brands": 1, "create_brand": 1})
+
+
+async def test_a_429_after_an_attempt_that_may_have_created_keeps_the_look_until_one_finds_nothing(bird):
+    # attempt 1 (a later schedule: it must look) is 429'd on its list; attempt 2 looks again and
+    # finds nothing, then its create is 429'd: attempt 3 sends without listing
+    await bird.control.put(
+        "/_sandbox/faults", json={"routes": {"list_brands": {"sequence": ["429"]}, "create_brand": {"sequence": ["429"]}}}
+    )
+    req = CreateBrandInput(workspace_id=WS, body=EXAMPLE["brand"], ownership=Ownership(since=datetime.now(UTC)))
+    _, left = await _attempt(bird, bird.brands.create_brand, req, attempt=1, details=[])
+    assert left == []
+    _, left = await _attempt(bird, bird.brands.create_brand, req, attempt=2, details=left)
+    assert left == ["nothing-created"]
+    bird.calls.clear()
+    brand, _ = await _attempt(bird, bird.brands.create_brand, req, attempt=3, details=left)
+    assert brand.created and bird.calls == Counter({"create_brand": 1})

@@ -99,7 +99,7 @@ def test_the_sandbox_shares_our_deterministic_modules():
 async def test_the_bird_queue_is_paced_for_every_worker_together(monkeypatch, dev_env):
     from activities import onboarding_activities
     from bird.client import BirdClient
-    from worker.main import BIRD_REQUESTS_PER_ACTIVITY, bird_activities_per_second, build_bird_worker
+    from worker.main import BIRD_RATE_SHARE, bird_activities_per_second, build_bird_worker
 
     monkeypatch.setenv("TENDLC_BIRD_RATE_LIMIT", "30")
     settings = WorkerSettings(_env_file=None, tendlc_task_queue="fleet")
@@ -110,8 +110,8 @@ async def test_the_bird_queue_is_paced_for_every_worker_together(monkeypatch, de
     async with BirdClient("key", base_url="http://bird.invalid") as bird:
         config = build_bird_worker(dev_env.client, bird, settings=settings).config()
     assert config["task_queue"] == "fleet-bird"
-    # Temporal's task-queue rate limit: activities/s, each at most BIRD_REQUESTS_PER_ACTIVITY requests
-    assert config["max_task_queue_activities_per_second"] == 30 / BIRD_REQUESTS_PER_ACTIVITY
-    assert bird_activities_per_second(settings) * BIRD_REQUESTS_PER_ACTIVITY == 30
+    # Temporal's task-queue rate limit: activities/s, one Bird request each, a tenth below the quota
+    assert BIRD_RATE_SHARE == 0.9
+    assert config["max_task_queue_activities_per_second"] == 30 * BIRD_RATE_SHARE == bird_activities_per_second(settings)
     assert {a.__name__ for a in config["activities"]} == {a.__name__ for a in onboarding_activities(bird)}
     assert not config.get("workflows")

@@ -304,3 +304,26 @@ async def test_a_number_joins_an_approved_campaign_without_registering_anything(
     assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {"number": 1, "connector": 1}
     skipped = {s.step for s in final.steps if s.outcome == "skipped"}
     assert skipped == {Step.REGISTER_BRAND, Step.AWAIT_BRAND, Step.VETTING, Step.CREATE_CAMPAIGN, Step.AWAIT_CAMPAIGN}
+
+
+async def test_a_429_on_every_create_costs_one_more_send_and_no_list(dev_env):
+    # On a real server the heartbeat details an attempt leaves travel with its failure to the next
+    # attempt: after Bird's 429 ("not processed") the retry sends again without listing.
+    calls: Counter[str] = Counter()
+    config = SandboxConfig.instant(numbers_per_area_code=100)
+    observer = lambda operation, outcome: calls.update([operation])  # noqa: E731
+    creates = ("buy_numbers", "create_brand", "create_vetting", "create_campaign", "create_connector")
+    async with sandbox_world(config, observer=observer) as world:
+        await crowd(world, 10)
+        faults = {name: {"sequence": ["429"]} for name in creates}
+        await world.put("faults", Faults(routes=faults).model_dump(mode="json", by_alias=True, exclude_none=True))
+        calls.clear()
+        before = Counter(await world.ledger_counts())
+        async with onboarding_worker(dev_env.client, onboarding_activities(world.bird)) as queue:
+            handle = await start(dev_env.client, make_input(poll=PollSettings(min_seconds=1, max_seconds=2)), queue)
+            result = await handle.result()
+        bought = Counter(await world.ledger_counts()) - before
+    assert result.step == Step.DONE
+    assert {op: calls[op] for op in creates} == {op: 2 for op in creates}
+    assert not {op for op in calls if op.startswith("list_") and op != "list_stock_items"}, calls
+    assert bought == Counter(dict.fromkeys(("number", "brand", "vetting", "campaign", "connector"), 1))
