@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
