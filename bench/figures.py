@@ -28,9 +28,12 @@ from workflows.inputs import DEFAULT_POLL_MAX_SECONDS, DEFAULT_POLL_MIN_SECONDS
 # (Bird's GET is the truth about the present, workflows/waits.py): with webhooks, one read each of
 # the brand, the vetting and the campaign. An approval a poll saw needs no confirming.
 CONFIRM_CALLS: dict[str, int] = {"get_brand": 1, "get_vetting": 1, "get_campaign": 1}
-# The Bird calls one onboarding cannot do without (issue 9): list stock, buy, create brand, create
-# vetting, create campaign, create connector, one readiness read, one webhook-subscription list, and
-# (issue 17) the three confirming reads.
+# The Bird calls one onboarding cannot do without: list stock, buy, create brand, create vetting,
+# create campaign, create connector, one readiness read, the three confirming reads, and one read
+# of the connector for its channel id. That last one because Bird creates the channel
+# asynchronously: at the bench's zero delays carriers link the number before the channel's event can
+# bring the id (with real review times the event comes first and the read is not made). The relay's
+# webhook-subscription check is made once when the relay starts, not per onboarding.
 MINIMUM_CALLS: dict[str, int] = {
     "list_stock_items": 1,
     "buy_numbers": 1,
@@ -39,7 +42,7 @@ MINIMUM_CALLS: dict[str, int] = {
     "create_campaign": 1,
     "create_connector": 1,
     "get_connector_readiness": 1,
-    "list_webhook_subscriptions": 1,
+    "get_connector": 1,
     **CONFIRM_CALLS,
 }
 # What one fallback poll costs in Bird calls, per wait (a connector poll reads its readiness).
@@ -49,9 +52,6 @@ POLL_CALLS: dict[str, dict[str, int]] = {
     "campaign": {"get_campaign": 1},
     "connector": {"get_connector_readiness": 1},
 }
-# With no event to bring the channel id, the poll that finds the connector ready reads the
-# connector once for it (activities/connectors.py).
-CHANNEL_READ: dict[str, int] = {"get_connector": 1}
 PRODUCTION_POLL = (DEFAULT_POLL_MIN_SECONDS, DEFAULT_POLL_MAX_SECONDS)  # TENDLC_POLL_MIN/MAX_SECONDS unset
 PARKED_POLL = (86400.0, 86400.0)  # parked onboardings must not poll while measured
 
@@ -172,7 +172,7 @@ async def calls_with_webhooks_dropped(bench: BenchStack, sizes: Sizes, tag: str)
         for op, calls in POLL_CALLS[kind].items():
             implied_calls[op] += polls * calls
     # Polls settle every wait here, and what a poll saw needs no confirming read.
-    expected = Counter(MINIMUM_CALLS) - Counter(CONFIRM_CALLS) + implied_calls + Counter(CHANNEL_READ)
+    expected = Counter(MINIMUM_CALLS) - Counter(CONFIRM_CALLS) + implied_calls
     poll_ops = {op for calls in POLL_CALLS.values() for op in calls}
     # Measured poll calls: what the reads cost beyond the workflow's own first readiness read.
     first_read = {"get_connector_readiness": 1}

@@ -42,18 +42,15 @@ from workflows.onboarding import OnboardingWorkflow
 EXAMPLE = json.loads((EXAMPLES / "onboarding.json").read_text())
 FAST_POLLS = PollSettings(min_seconds=60, max_seconds=600)
 
-# The Bird calls an onboarding's own activities make when nothing goes wrong, 11: list the stock
-# once, buy, create brand, vetting, campaign and connector (6), one GET confirming each approval an
-# event announced (brand, vetting, campaign: 3), and the readiness read (2: the sandbox here links a
-# connector at once, and with no channel event to bring the channel id the look reads the connector
-# once for it). bench/figures.py's MINIMUM_CALLS is 11 too, made of the same calls less that
-# connector GET plus the relay's webhook-subscription list (made when the relay starts, not by an
-# onboarding): with webhooks, the channel's event brings the id.
+# The Bird calls an onboarding's own activities make when nothing goes wrong, 11, the bench's
+# minimum (bench/figures.py's MINIMUM_CALLS): list the stock once, buy, create brand, vetting,
+# campaign and connector (6), one GET confirming each approval an event announced (brand, vetting,
+# campaign: 3), the readiness read, and one read of the connector for its channel id (the sandbox
+# here links a connector at once, before the channel's event can bring the id).
 # The channel's event is withheld here (the sink acknowledges it and signals nothing): delivered
 # before the readiness wait begins, it would spare the readiness read, and which comes first is a
 # race between the sandbox's delivery and the workflow.
-WORKFLOW_MINIMUM = Counter({op: n for op, n in MINIMUM_CALLS.items() if op != "list_webhook_subscriptions"})
-WORKFLOW_MINIMUM["get_connector"] += 1
+WORKFLOW_MINIMUM = Counter(MINIMUM_CALLS)
 WORKFLOW_CALLS = 11
 
 async def crowd(world: World, count: int) -> None:
