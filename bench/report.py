@@ -160,7 +160,8 @@ def _details(r: dict[str, Any]) -> list[str]:
             _server_table([("bare workflow", b["server"]), ("onboarding", o["server"])]),
             "",
             f"Bird calls per onboarding with {t['onboardings']} onboardings in one workspace: {o['bird_calls']:g} "
-            "(the list-before-create reads grow with the workspace: one page per 99 objects).",
+            "(the same calls as with 10 in it: a first-attempt create sends without listing, and the "
+            "stock list stops at its first usable page).",
             "",
             _table([[op, n] for op, n in o["bird_calls_per_onboarding"].items()], ["operation", "per onboarding"]),
         ]  # fmt: skip
