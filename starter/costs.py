@@ -11,18 +11,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from runtime.connection import connect
 from runtime.settings import StarterSettings
 from starter.console import make_console
-from starter.listing import add_filters, every_page, query_for
+from starter.listing import UNAVAILABLE, add_filters, every_page, query_for, run_query
 from starter.views import costs_view
 from workflows.inputs import OnboardingResult
 from workflows.onboarding import OnboardingWorkflow
@@ -102,14 +100,9 @@ def run(args: argparse.Namespace) -> int:
         client = await connect(settings)
         return costs_view(await collect(client, query_for(args), settings))
 
-    try:
-        view = asyncio.run(go())
-    except RPCError as exc:
-        print(f"Temporal did not answer the visibility query: {exc}", file=sys.stderr)
-        return 5
-    except RuntimeError as exc:
-        print(f"cannot reach Temporal: {exc}", file=sys.stderr)
-        return 5
+    view = run_query(go())
+    if view is None:
+        return UNAVAILABLE
     if args.json:
         print(json.dumps(view, indent=2))
     else:

@@ -11,9 +11,9 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from rich.text import Text
 from temporalio.client import Client
@@ -25,6 +25,7 @@ from starter.console import make_console
 from starter.views import decode_page_token, encode_page_token, list_view, onboarding_row
 from workflows.contract import ONBOARDING_ID, STEP, WORKFLOW_ID_PREFIX, Step
 
+T = TypeVar("T")
 
 def step_name(text: str) -> Step:
     """`done`, `Done` or `DONE`; anything else is refused listing the valid steps."""
@@ -173,15 +174,25 @@ async def _run(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+UNAVAILABLE = 5  # exit status when Temporal cannot answer (README, exit codes)
+
+
+def run_query(main: Coroutine[Any, Any, T]) -> T | None:
+    """`asyncio.run(main)` for a command that reads visibility; None, after one line on stderr
+    saying why, when Temporal is out of reach or refused the query."""
+    try:
+        return asyncio.run(main)
+    except RPCError as exc:
+        print(f"Temporal did not answer the visibility query: {exc}", file=sys.stderr)
+    except RuntimeError as exc:
+        print(f"cannot reach Temporal: {exc}", file=sys.stderr)
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        return asyncio.run(_run(args, sys.stdout))
+        code = run_query(_run(args, sys.stdout))
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except RPCError as exc:
-        print(f"Temporal did not answer the visibility query: {exc}", file=sys.stderr)
-        return 5
-    except RuntimeError as exc:
-        print(f"cannot reach Temporal: {exc}", file=sys.stderr)
-        return 5
+    return UNAVAILABLE if code is None else code
