@@ -4,6 +4,7 @@ finished (with their metrics), and the search attributes the relay routes events
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from temporalio import workflow
@@ -28,13 +29,37 @@ with workflow.unsafe.imports_passed_through():
 # poll round rather than running beside them (workflows/waits.py).
 
 
+class OncePerTask:
+    """Runs `write` once the code running now reaches its next await: the workflow's event loop
+    runs every ready callback before the task completes, so all the changes made in between share
+    one command. `settle` writes at once what is pending (before the run ends or continues as new:
+    nothing runs after that)."""
+
+    def __init__(self, write: Callable[[], None]) -> None:
+        self._write = write
+        self._scheduled = False
+
+    def schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._run)
+
+    def settle(self) -> None:
+        if self._scheduled:
+            self._run()
+
+    def _run(self) -> None:
+        self._scheduled = False
+        self._write()
+
+
 class Recorder:
     """Records into one onboarding's state, and keeps its search attributes in step with it."""
 
     def __init__(self, state: OnboardingState) -> None:
         self.state = state
         self._indexed: dict[str, str] = {}
-        self._flush_scheduled = False
+        self._upsert = OncePerTask(self.flush)
         self._seeded = False
 
     # -- objects ----------------------------------------------------------------------------------
@@ -124,9 +149,8 @@ class Recorder:
     def index(self) -> None:
         """Keep the search attributes current: the step, and every id the relay routes events by.
 
-        Patched: the upsert is deferred to run once the code that is running now reaches its next
-        await (the workflow's event loop runs every ready callback before the task completes), so
-        that all changes made in between share one upsert."""
+        Patched: the upsert is deferred (`OncePerTask`), so that all changes made in one workflow
+        task share one upsert."""
         if not uses(self.state.generation, FEWER_COMMANDS_PATCH):
             self.flush()
             return
@@ -137,18 +161,14 @@ class Recorder:
             for pair in workflow.info().typed_search_attributes:
                 if isinstance(pair.value, str):
                     self._indexed.setdefault(pair.key.name, pair.value)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+        self._upsert.schedule()
 
     def settle(self) -> None:
         """Upsert now what a deferred upsert would (before the run ends: nothing runs after that)."""
-        if self._flush_scheduled:
-            self.flush()
+        self._upsert.settle()
 
     def flush(self) -> None:
         """Upsert what changed since the last upsert, if anything did."""
-        self._flush_scheduled = False
         s = self.state
         wanted = [(STEP, s.step.value), (ONBOARDING_ID, s.onboarding_id)] + [
             (info.routing_key, s.objects.get(kind).id) for kind, info in KINDS.items() if info.routing_key is not None

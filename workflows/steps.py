@@ -4,7 +4,6 @@ an onboarding sharing its workspace keeps of them: the moment each create was fi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.inputs import OnboardingInput
     from workflows.kinds import Kind
     from workflows.memo import Recorded
-    from workflows.recording import Recorder
+    from workflows.recording import OncePerTask, Recorder
     from workflows.state import OnboardingState
 
 # Onboardings sharing a workspace (FLEET_PATCH): a create adopts only what it created itself
@@ -43,7 +42,7 @@ class Steps:
         self._needs_action = needs_action
         self.fleet = False  # FLEET_PATCH, decided as the steps begin (`begin`)
         self.remembered: Recorded | None = None  # what the memo holds now
-        self._write_scheduled = False
+        self._memo = OncePerTask(self._write)
 
     def begin(self) -> None:
         """Decide FLEET_PATCH for this run and take over what an earlier run recorded."""
@@ -236,17 +235,14 @@ class Steps:
             return
         if not uses(self.state.generation, MEMO_PER_TASK_PATCH):
             self._write()
-        elif not self._write_scheduled:
-            self._write_scheduled = True
-            asyncio.get_running_loop().call_soon(self._write)
+        else:
+            self._memo.schedule()
 
     def settle(self) -> None:
         """Write now what a deferred write would (before the run ends or continues as new)."""
-        if self._write_scheduled:
-            self._write()
+        self._memo.settle()
 
     def _write(self) -> None:
-        self._write_scheduled = False
         recorded = Recorded.of(self.state)
         if recorded == self.remembered or (self.remembered is None and recorded.empty()):
             self.remembered = recorded
