@@ -308,7 +308,7 @@ MEMORY_PROFILE_QUEUE = "bench-memory-profile"
 async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int, timeout: float) -> dict[str, Any]:
     """The product's worker in this process under tracemalloc, parking `count` more onboardings."""
     from bench import memory_profile
-    from worker.main import build_worker
+    from worker.main import build_bird_worker, build_worker
 
     settings = bench.settings()
     client = await bench.connect()
@@ -321,12 +321,16 @@ async def _memory_profile(bench: BenchStack, tag: str, *, first: int, count: int
     base = bench.requests().get("get_brand", 0)
     async with settings.bird_client() as bird:
 
-        def build() -> Any:
-            worker_settings = WorkerSettings(_env_file=None)
-            return build_worker(client, bird, task_queue=MEMORY_PROFILE_QUEUE, settings=worker_settings)
+        def build() -> list[Any]:
+            # as the worker process runs them: the workflows' worker and the Bird queue's
+            worker_settings = WorkerSettings(_env_file=None, tendlc_task_queue=MEMORY_PROFILE_QUEUE)
+            return [
+                build_worker(client, bird, task_queue=MEMORY_PROFILE_QUEUE, settings=worker_settings),
+                build_bird_worker(client, bird, settings=worker_settings),
+            ]
 
-        async def start_parked(n: int) -> None:
-            await bench.start_onboardings(inputs[:n], task_queue=MEMORY_PROFILE_QUEUE)
+        async def start_parked(first: int, end: int) -> None:
+            await bench.start_onboardings(inputs[first:end], task_queue=MEMORY_PROFILE_QUEUE)
 
         return await memory_profile.profile(
             build, start_parked, lambda: bench.requests().get("get_brand", 0) - base, count, timeout
