@@ -64,7 +64,8 @@ NOTIFY_AT_ONCE = workflow.LocalActivityConfig(
 
 
 class Notifier:
-    """Starts one notify activity per event an operator must hear of; `settle` waits for them."""
+    """Sends each event an operator must hear of: `send` mid-run, `send_at_end` for the run's last;
+    `settle` waits for the notify activities still in flight."""
 
     def __init__(self, state: OnboardingState) -> None:
         self.state = state

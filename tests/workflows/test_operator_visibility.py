@@ -326,12 +326,15 @@ async def test_temporal_cancellation_ends_like_the_cancel_update(ts_env):
         final = await status(handle)
         description = await handle.describe()
         await record_history(handle, "cancelled-by-temporal")
+        history = await handle.fetch_history()
     assert description.status == WorkflowExecutionStatus.COMPLETED
     assert result.step == final.step == Step.CANCELLED
     assert description.typed_search_attributes.get(STEP_KEY) == "CANCELLED"
     assert {b.kind for b in result.still_billed} == {"number", "brand"}
     assert "cancelled in Temporal" in final.steps[-1].note
     assert [json.loads(r.content)["type"] for r in receiver.requests] == ["onboarding.cancelled"]
+    # delivered by the attempt at once, although the workflow's cancellation had been requested
+    assert notify_activities_scheduled(history) == 0 and len(local_attempts(history)) == 1
 
 
 async def test_the_cancel_update_notifies_too(ts_env):
@@ -341,8 +344,10 @@ async def test_the_cancel_update_notifies_too(ts_env):
         await ts_env.sleep(timedelta(hours=2))
         await handle.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="customer left"))
         await handle.result()
+        history = await handle.fetch_history()
     body = json.loads(receiver.requests[-1].content)
     assert body["type"] == "onboarding.cancelled" and "customer left" in body["text"]
+    assert notify_activities_scheduled(history) == 0 and len(local_attempts(history)) == 1
 
 
 # -- waits and details ---------------------------------------------------------------------------------
