@@ -217,7 +217,7 @@ class Actions:
             mark_cancelled(self.state, reason, workflow.now())
             self._recorder.index()
             if self._notifier is not None:
-                await self._notifier.send(CANCELLED)
+                await self._notifier.send_at_end(CANCELLED)
             return ActionResult(
                 action="cancel",
                 done=f"cancelled: {reason}",

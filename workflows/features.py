@@ -40,8 +40,14 @@ MEMO_PER_TASK_PATCH = "memo-once-per-task"
 # listing, as a retried install does (workflows/memo.py says why that is exact).
 CONNECTOR_LISTED_PATCH = "memo-connector-listed"
 
+# The run's last notification (DONE, CANCELLED) is tried first as one local activity: when the
+# receiver answers at once, or none is configured, no activity task and no workflow task more are
+# needed to close the run; the durable activity takes over only if that attempt fails
+# (workflows/notify.py).
+NOTIFY_AT_END_PATCH = "notify-local-at-end"
+
 # The generation today's starter writes into `OnboardingInput.generation`.
-GENERATION = 3
+GENERATION = 4
 
 # patch -> the first generation that has it from its start (no marker needed).
 SINCE: dict[str, int] = {
@@ -53,6 +59,7 @@ SINCE: dict[str, int] = {
     FEWER_COMMANDS_PATCH: 1,
     MEMO_PER_TASK_PATCH: 2,
     CONNECTOR_LISTED_PATCH: 3,
+    NOTIFY_AT_END_PATCH: 4,
 }
 
 

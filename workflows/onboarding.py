@@ -101,7 +101,7 @@ class OnboardingWorkflow:
         self._needs_action.creates.closed = True
         mark_cancelled(self.state, reason, workflow.now())
         self._record.index()
-        await self._notifier.send(CANCELLED)
+        await self._notifier.send_at_end(CANCELLED)
 
     async def _onboard(self) -> None:
         self._gets_win()
@@ -126,7 +126,7 @@ class OnboardingWorkflow:
         self._record.ready()
         self._record.enter(Step.DONE)
         self._record.finish(Step.DONE)
-        await self._notifier.send(DONE)
+        await self._notifier.send_at_end(DONE)
 
     # -- what the outside world sees ------------------------------------------------------------
 

@@ -115,3 +115,17 @@ async def test_the_bird_queue_is_paced_for_every_worker_together(monkeypatch, de
     assert config["max_task_queue_activities_per_second"] == 30 * BIRD_RATE_SHARE == bird_activities_per_second(settings)
     assert {a.__name__ for a in config["activities"]} == {a.__name__ for a in onboarding_activities(bird)}
     assert not config.get("workflows")
+
+
+async def test_the_workflow_queue_runs_the_notify_activity_beside_the_onboardings(dev_env):
+    # The run's last notification is a local activity (workflows/notify.py): it runs on the worker
+    # that runs the workflow, so that worker must have the activity.
+    from bird.client import BirdClient
+    from worker.main import build_worker
+    from workflows.onboarding import OnboardingWorkflow
+
+    settings = WorkerSettings(_env_file=None, tendlc_task_queue="fleet")
+    async with BirdClient("key", base_url="http://bird.invalid") as bird:
+        config = build_worker(dev_env.client, bird, task_queue="fleet", settings=settings).config()
+    assert OnboardingWorkflow in config["workflows"]
+    assert "notify" in {a.__name__ for a in config["activities"]}

@@ -5,12 +5,15 @@ its deadline. On the time-skipping server; Bird is the sandbox in-process or the
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from datetime import timedelta
 
 import httpx
 from standardwebhooks.webhooks import Webhook
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.exceptions import ApplicationError
 
 from activities import onboarding_activities
@@ -22,8 +25,10 @@ from tests.workflows.helpers import make_input, onboarding_worker, record_histor
 from tests.workflows.sandbox_world import sandbox_world
 from workflows.contract import STEP as STEP_KEY, Step
 from workflows.details import current_details, next_command
+from workflows.features import GENERATION
 from workflows.inputs import PollSettings
 from workflows.messages import CancelOnboarding, RetryStep
+from workflows.notify import NOTIFY_AT_ONCE
 from workflows.onboarding import OnboardingWorkflow
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -41,14 +46,17 @@ def rejected(name: str, message: str, type: str = BIRD_REJECTED) -> ApplicationE
 
 
 class Receiver:
-    """A webhook receiver behind httpx.MockTransport: answers `codes` in turn, then 204."""
+    """A webhook receiver behind httpx.MockTransport: answers `codes` in turn, then 204. With
+    `slow`, it takes that many seconds to answer the first request."""
 
-    def __init__(self, *codes: int, hang: bool = False) -> None:
-        self.codes, self.hang = list(codes), hang
+    def __init__(self, *codes: int, hang: bool = False, slow: float = 0.0) -> None:
+        self.codes, self.hang, self.slow = list(codes), hang, slow
         self.requests: list[httpx.Request] = []
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
+    async def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.slow and len(self.requests) == 1:
+            await asyncio.sleep(self.slow)
         if self.hang:
             raise httpx.ReadTimeout("the receiver did not answer", request=request)
         return httpx.Response(self.codes.pop(0) if self.codes else 204)
@@ -226,6 +234,84 @@ async def test_a_receiver_that_never_answers_leaves_the_timing_unchanged(ts_env)
     assert running == WorkflowExecutionStatus.RUNNING  # only its last notification was still retrying
 
 
+def notify_activities_scheduled(history: WorkflowHistory) -> int:
+    return sum(
+        1
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "notify"
+    )
+
+
+def local_attempts(history: WorkflowHistory) -> list:
+    """The markers of the local activities (the DONE / CANCELLED notification's attempt at once)."""
+    return [
+        e.marker_recorded_event_attributes
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+async def run_to_done(ts_env, receiver: Receiver) -> tuple[Step, WorkflowHistory]:
+    """An onboarding started as today's `tendlc start` starts it, with Bird deciding at once."""
+    async with onboarding_worker(ts_env.client, [*decided_fake().activities(), *receiver.activities()]) as queue:
+        input = make_input()
+        input.generation = GENERATION
+        handle = await start(ts_env.client, input, queue)
+        result = await handle.result()
+        return result.step, await handle.fetch_history()
+
+
+async def test_a_receiver_that_answers_at_once_gets_done_from_the_local_attempt(ts_env):
+    receiver = Receiver()
+    step, history = await run_to_done(ts_env, receiver)
+    assert step == Step.DONE
+    assert len(receiver.requests) == 1
+    body = Webhook(SECRET).verify(receiver.requests[0].content.decode(), dict(receiver.requests[0].headers))
+    assert body["type"] == "onboarding.done"
+    assert notify_activities_scheduled(history) == 0
+    [attempt] = local_attempts(history)
+    assert not attempt.HasField("failure")
+    assert SECRET not in history.to_json() and RECEIVER not in history.to_json()
+
+
+async def test_a_receiver_that_refuses_done_gets_it_from_the_activity_with_the_same_webhook_id(ts_env):
+    receiver = Receiver(500)  # the local attempt is refused; the activity's first attempt gets 204
+    step, history = await run_to_done(ts_env, receiver)
+    assert step == Step.DONE
+    first, second = receiver.requests
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert [Webhook(SECRET).verify(r.content.decode(), dict(r.headers))["type"] for r in (first, second)] == [
+        "onboarding.done"
+    ] * 2
+    [attempt] = local_attempts(history)
+    assert "answered 500" in attempt.failure.message
+    assert notify_activities_scheduled(history) == 1
+
+
+async def test_a_receiver_too_slow_for_the_local_attempt_holds_the_last_task_only_that_long(ts_env):
+    limit = NOTIFY_AT_ONCE["schedule_to_close_timeout"].total_seconds()
+    receiver = Receiver(slow=limit + 20)  # would answer the first request long after the attempt gave up
+    began = time.monotonic()
+    step, history = await run_to_done(ts_env, receiver)
+    took = time.monotonic() - began
+    assert step == Step.DONE
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1 and len(receiver.requests) == 2
+    [attempt] = local_attempts(history)
+    assert attempt.failure.timeout_failure_info.timeout_type  # timed out
+    assert notify_activities_scheduled(history) == 1
+    # The task that reached DONE completed (with the DONE step attribute) once the attempt ran out,
+    # and not later: still within the workflow task timeout, so no extra task extended it.
+    assert limit <= took < limit + 5, took
+    events = list(history.events)
+    marker = next(i for i, e in enumerate(events) if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED)
+    started = next(e for e in reversed(events[:marker]) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+    completed = next(e for e in reversed(events[:marker]) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    held = (completed.event_time.ToDatetime() - started.event_time.ToDatetime()).total_seconds()
+    assert limit <= held < limit + 2, held
+
+
 # -- cancellation by Temporal ------------------------------------------------------------------------
 
 
@@ -240,12 +326,15 @@ async def test_temporal_cancellation_ends_like_the_cancel_update(ts_env):
         final = await status(handle)
         description = await handle.describe()
         await record_history(handle, "cancelled-by-temporal")
+        history = await handle.fetch_history()
     assert description.status == WorkflowExecutionStatus.COMPLETED
     assert result.step == final.step == Step.CANCELLED
     assert description.typed_search_attributes.get(STEP_KEY) == "CANCELLED"
     assert {b.kind for b in result.still_billed} == {"number", "brand"}
     assert "cancelled in Temporal" in final.steps[-1].note
     assert [json.loads(r.content)["type"] for r in receiver.requests] == ["onboarding.cancelled"]
+    # delivered by the attempt at once, although the workflow's cancellation had been requested
+    assert notify_activities_scheduled(history) == 0 and len(local_attempts(history)) == 1
 
 
 async def test_the_cancel_update_notifies_too(ts_env):
@@ -255,8 +344,10 @@ async def test_the_cancel_update_notifies_too(ts_env):
         await ts_env.sleep(timedelta(hours=2))
         await handle.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="customer left"))
         await handle.result()
+        history = await handle.fetch_history()
     body = json.loads(receiver.requests[-1].content)
     assert body["type"] == "onboarding.cancelled" and "customer left" in body["text"]
+    assert notify_activities_scheduled(history) == 0 and len(local_attempts(history)) == 1
 
 
 # -- waits and details ---------------------------------------------------------------------------------
