@@ -15,7 +15,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.claims import StockItemClaimInput
 
 
-@workflow.defn
+# Outside the sandbox: it runs no code that could be non-deterministic, and a sandboxed run would
+# build a fresh module environment for every claim, one per onboarding, to return None.
+@workflow.defn(sandboxed=False)
 class StockItemClaim:
     @workflow.run
     async def run(self, claim: StockItemClaimInput) -> None:
