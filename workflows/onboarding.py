@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.features import GETS_WIN_PATCH, OPERATOR_PATCH, uses
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.kinds import Kind
+    from workflows.memo import Recorded
     from workflows.messages import (
         ActionResult,
         CancelOnboarding,
@@ -155,6 +156,13 @@ class OnboardingWorkflow:
     @workflow.query
     def status(self) -> OnboardingStatus:
         return self.state.status(workflow.info().get_current_history_length())
+
+    @workflow.query
+    def recorded(self) -> Recorded:
+        """What this run has recorded (workflows/memo.py): read by `tendlc start` from the latest
+        earlier run, closed too (Temporal replays its history on a worker to answer), so that a new
+        run of the same id buys nothing twice."""
+        return Recorded.of(self.state)
 
     # -- a person's actions (Updates: checks in workflows/action_plans.py, bodies in actions.py) ---
 
