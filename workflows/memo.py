@@ -35,6 +35,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.state import OnboardingState
 
 MEMO_KEY = "recorded"
+# Found again by a new run's listing rather than adopted: the connector (its name and number never
+# change) and the channel that belongs to it.
+LISTED = frozenset({Kind.CONNECTOR, Kind.CHANNEL})
 
 
 class RecordedCharge(BaseModel):
@@ -67,6 +70,18 @@ class Recorded(BaseModel):
                 for c in state.charges
             ],
         )
+
+    @classmethod
+    def for_new_run(cls, state: OnboardingState) -> Recorded:
+        """What the `recorded` query answers: `of(state)` without what a new run finds again by
+        listing (`LISTED`: the connector, and its channel), as the memo left it out since
+        `memo-connector-listed`. A new run then starts the same way from a generation-3 memo or
+        from the query: it lists the connector since the install's first schedule and charges it
+        as found, once."""
+        recorded = cls.of(state)
+        recorded.ids = {kind: object_id for kind, object_id in recorded.ids.items() if kind not in LISTED}
+        recorded.charges = [c for c in recorded.charges if c.kind not in LISTED]
+        return recorded
 
     def empty(self) -> bool:
         return not (self.ids or self.stock_item_id or self.scheduled or self.charges)

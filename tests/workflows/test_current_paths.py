@@ -12,10 +12,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 from activities import onboarding_activities
-from tests.workflows.helpers import make_input, onboarding_worker, record_history, start
+from tests.workflows.helpers import make_input, onboarding_worker, properties_modified, record_history, start
 from tests.workflows.sandbox_world import sandbox_world
 from workflows.contract import Step, bird_task_queue_for
-from workflows.features import GENERATION, SINCE
+from workflows.features import GENERATION, GENERATION_ONLY, RECORD_BY_QUERY_PATCH, SINCE
 from workflows.inputs import OnboardingInput
 
 # Every workflow.patched() name in workflows/, as an onboarding started by older code records them.
@@ -63,7 +63,8 @@ async def happy_path(ts_env, generation: int | None, name: str) -> WorkflowHisto
 
 
 def test_every_patch_has_a_generation():
-    assert set(SINCE) == set(PATCHES)
+    # the changes decided by the generation alone are never asked of `workflow.patched`
+    assert set(SINCE) == set(PATCHES) | GENERATION_ONLY and not GENERATION_ONLY & set(PATCHES)
     assert max(SINCE.values()) == GENERATION
 
 
@@ -78,6 +79,17 @@ async def test_an_onboarding_started_today_takes_every_patched_path_without_a_ma
         for key in event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
     ]
     assert "TemporalChangeVersion" not in upserted, upserted
+
+
+async def test_since_generation_4_an_onboarding_writes_no_memo_and_older_ones_still_do(ts_env):
+    # What a new run after terminate needs is read by the `recorded` query (workflows/memo.py);
+    # a run started with generation 3 keeps writing its memo, once per workflow task that changed it.
+    assert SINCE[RECORD_BY_QUERY_PATCH] == 4
+    today = await happy_path(ts_env, GENERATION, "current-happy-path-events")
+    older = await happy_path(ts_env, 3, "generation-3-happy-path-events")
+    assert properties_modified(today) == 0
+    assert properties_modified(older) > 0
+    assert patch_markers(older) == set()  # decided by its generation, not by a marker
 
 
 async def test_an_onboarding_started_by_older_code_takes_every_patched_path_by_its_markers(ts_env):
