@@ -20,6 +20,7 @@ import sys
 from datetime import timedelta
 from typing import Any, TextIO
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import (
     SearchAttributePair,
@@ -202,16 +203,32 @@ async def earlier_record(
     if value:
         return Recorded.model_validate(value)
     run = client.get_workflow_handle(workflow_id, run_id=description.run_id)
-    onboarding_id = workflow_id.removeprefix(workflow_id_for(""))
-    ended = description.status.name if description.status else "UNKNOWN"
     try:
         recorded = await run.query(OnboardingWorkflow.recorded, rpc_timeout=timedelta(seconds=query_timeout))
-    except RPCError:
-        why = f"no worker answered the `recorded` query within {query_timeout:g}s"
-        raise RecordUnreadable(onboarding_id, description.run_id, ended, why) from None
-    except WorkflowQueryFailedError as exc:  # a worker older than the query
-        raise RecordUnreadable(onboarding_id, description.run_id, ended, f"the worker could not answer: {exc}") from None
+    except (RPCError, WorkflowQueryFailedError) as exc:
+        if await _never_ran(run):
+            return None
+        onboarding_id = workflow_id.removeprefix(workflow_id_for(""))
+        ended = description.status.name if description.status else "UNKNOWN"
+        raise RecordUnreadable(onboarding_id, description.run_id, ended, _why(exc, query_timeout)) from None
     return None if recorded.empty() else recorded
+
+
+async def _never_ran(run: WorkflowHandle) -> bool:
+    """Whether the run closed before completing a workflow task: it issued no command, so it
+    scheduled (and bought) nothing. Temporal refuses a query on such a run, worker or not."""
+    async for event in run.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            return False
+    return True
+
+
+def _why(exc: Exception, query_timeout: float) -> str:
+    if isinstance(exc, WorkflowQueryFailedError):  # e.g. a worker older than the query
+        return f"the worker could not answer the `recorded` query: {exc}"
+    if isinstance(exc, RPCError) and exc.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        return f"Temporal refused the `recorded` query: {exc.message}"
+    return f"no worker answered the `recorded` query within {query_timeout:g}s"
 
 
 async def start_workflow(
