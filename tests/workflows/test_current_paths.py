@@ -85,8 +85,11 @@ async def test_since_generation_4_an_onboarding_writes_no_memo_and_older_ones_st
     # What a new run after terminate needs is read by the `recorded` query (workflows/memo.py);
     # a run started with generation 3 keeps writing its memo, once per workflow task that changed it.
     assert SINCE[RECORD_BY_QUERY_PATCH] == 4
-    today = await happy_path(ts_env, GENERATION, "current-happy-path-events")
     older = await happy_path(ts_env, 3, "generation-3-happy-path-events")
+    today = await happy_path(ts_env, GENERATION, "current-happy-path-events")
+    for generation, history in ((3, older), (GENERATION, today)):  # shown with pytest -s
+        print(f"happy path, generation {generation}: {len(history.events)} events, "
+              f"{properties_modified(history)} memo writes (WorkflowPropertiesModified)")  # fmt: skip
     assert properties_modified(today) == 0
     assert properties_modified(older) > 0
     assert patch_markers(older) == set()  # decided by its generation, not by a marker
