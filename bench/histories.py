@@ -27,6 +27,7 @@ class Shape:
     timers: int = 0
     signals: int = 0
     upserts: int = 0
+    memo_writes: int = 0  # WorkflowPropertiesModified: none since generation 4 (workflows/memo.py)
     # seconds from each decision's WorkflowExecutionSignaled to the ActivityTaskStarted of the first
     # activity scheduled after it
     decision_to_activity: list[float] = field(default_factory=list)
@@ -62,6 +63,8 @@ def shape_of(events: Iterable[HistoryEvent], is_decision: IsDecision) -> Shape:
             shape.timers += 1
         elif kind == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
             shape.upserts += 1
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
+            shape.memo_writes += 1
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
             shape.signals += 1
             if is_decision(_signal_argument(event)):
@@ -106,6 +109,7 @@ def summary(found: list[Shape]) -> dict[str, Any]:
         "timers_mean": round(sum(s.timers for s in found) / n, 2),
         "signals_mean": round(sum(s.signals for s in found) / n, 2),
         "upserts_mean": round(sum(s.upserts for s in found) / n, 2),
+        "memo_writes_mean": round(sum(s.memo_writes for s in found) / n, 2),
         "decision_samples": len(latencies),
         "decision_p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "decision_p99_ms": round(percentile(latencies, 99) * 1000, 1),

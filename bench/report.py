@@ -134,7 +134,9 @@ def _details(r: dict[str, Any]) -> list[str]:
         b, o = t["bare"], t["onboarding"]
         rows = [
             [name, x["seconds"], x["per_second"], x["histories"]["activities_mean"], x["histories"]["timers_mean"],
-             x["histories"]["signals_mean"], x["histories"]["upserts_mean"], x["histories"]["events_mean"],
+             x["histories"]["signals_mean"], x["histories"]["upserts_mean"],
+             x["histories"].get("memo_writes_mean", "?"),  # not counted before results of generation 4
+             x["histories"]["events_mean"],
              f"{x['histories']['decision_p50_ms']:g} / {x['histories']['decision_p99_ms']:g}"]
             for name, x in (("bare workflow", b), ("onboarding", o))
         ]  # fmt: skip
@@ -147,7 +149,8 @@ def _details(r: dict[str, Any]) -> list[str]:
             "onboarding's waits did in the call-count run.",
             "",
             _table(rows, ["workflow", "seconds", "per second", "activities", "timers", "signals",
-                          "search-attribute upserts", "history events", "decision p50 / p99 ms"]),  # fmt: skip
+                          "search-attribute upserts", "memo writes", "history events",
+                          "decision p50 / p99 ms"]),  # fmt: skip
             "",
             "CPU seconds each process used during each run (from /proc), out of "
             f"{_cores(r)} cores × the run's seconds:",

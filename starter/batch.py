@@ -2,7 +2,10 @@
 
 Each FILE holds one request (`.json`) or one request per line (`.jsonl`; blank lines are skipped).
 Every request is validated and pre-flight checked before any starts: one problem anywhere refuses
-the whole batch, each problem as `FILE[:LINE]: field: message`. Starts run concurrently (bounded,
+the whole batch, each problem as `FILE[:LINE]: field: message`. In the same spirit, what each
+onboarding's earlier run recorded (a new run after a terminated one starts from it) is read for the
+whole batch before any starts: when no worker can answer for one of them, nothing is started
+(`RecordsUnreadable`, exit 5). Starts run concurrently (bounded,
 so a thousand take seconds, not minutes, without flooding the frontend); an onboarding already
 running or already completed is reported and left alone, so a re-run of the same batch starts
 only what is missing. `--wait` follows them all in one progress view, read from visibility (the
@@ -28,6 +31,7 @@ from starter.start import (
     EXIT_ENDED,
     EXIT_NEEDS_ACTION,
     EXIT_OK,
+    RecordUnreadable,
     Refused,
     earlier_record,
     prepare,
@@ -36,6 +40,7 @@ from starter.start import (
 )
 from workflows.contract import STEP, Step, workflow_id_for
 from workflows.inputs import OnboardingInput
+from workflows.memo import Recorded
 
 # Concurrent starts: enough to start 1,000 in seconds, few enough not to trip the frontend's limits.
 DEFAULT_CONCURRENCY = 32
@@ -110,6 +115,14 @@ def duplicate_ids(entries: Sequence[Entry]) -> list[str]:
     return problems
 
 
+class RecordsUnreadable(Exception):
+    """Nothing is started: for each of `unreadable` no worker said what its earlier run recorded."""
+
+    def __init__(self, unreadable: list[RecordUnreadable]) -> None:
+        super().__init__("; ".join(str(u) for u in unreadable))
+        self.unreadable = unreadable
+
+
 @dataclass
 class Started:
     """What the batch start did: ids started, ids left alone because already running or completed."""
@@ -123,17 +136,40 @@ class Started:
         return self.started + self.running + self.completed
 
 
+async def earlier_records(
+    client: Client, entries: Sequence[Entry], *, concurrency: int = DEFAULT_CONCURRENCY
+) -> dict[str, Recorded | None]:
+    """Onboarding id -> what its latest earlier run recorded, for every entry, `concurrency` at a
+    time; `RecordsUnreadable` naming each one no worker could answer for."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(entry: Entry) -> Recorded | None | RecordUnreadable:
+        async with gate:
+            try:
+                return await earlier_record(client, workflow_id_for(entry.input.onboarding_id))
+            except RecordUnreadable as exc:
+                return exc
+
+    found = await asyncio.gather(*(one(entry) for entry in entries))
+    unreadable = [f for f in found if isinstance(f, RecordUnreadable)]
+    if unreadable:
+        raise RecordsUnreadable(unreadable)
+    return {entry.input.onboarding_id: f for entry, f in zip(entries, found, strict=True)}  # type: ignore[misc]
+
+
 async def start_batch(
     client: Client, entries: Sequence[Entry], *, task_queue: str, concurrency: int = DEFAULT_CONCURRENCY
 ) -> Started:
-    """Start every entry not already running or completed, `concurrency` at a time."""
+    """Start every entry not already running or completed, `concurrency` at a time, once what every
+    earlier run recorded is known (`earlier_records`: else nothing starts)."""
+    priors = await earlier_records(client, entries, concurrency=concurrency)
     gate = asyncio.Semaphore(concurrency)
     outcomes: dict[str, str] = {}
 
     async def one(entry: Entry) -> None:
         async with gate:
             try:
-                prior = await earlier_record(client, workflow_id_for(entry.input.onboarding_id))
+                prior = priors[entry.input.onboarding_id]
                 await start_workflow(client, entry.input, task_queue=task_queue, prior=prior)
                 outcomes[entry.input.onboarding_id] = "started"
             except WorkflowAlreadyStartedError:

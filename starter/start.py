@@ -8,7 +8,8 @@ once and refuse the start with exit code 2.
 
 Exit codes: 0 started (with --wait: all DONE), 1 one ended FAILED or CANCELLED, 2 request refused
 (a batch: any request; nothing started), 3 nothing started because every onboarding is already open
-(or already completed), 4 NEEDS_ACTION (a batch: any), 5 Temporal not reachable.
+(or already completed), 4 NEEDS_ACTION (a batch: any), 5 Temporal not reachable, or no worker
+answered for what an onboarding's earlier run recorded (a batch: any; nothing started).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import sys
 from datetime import timedelta
 from typing import Any, TextIO
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -36,6 +38,7 @@ from intake.request import OnboardingRequest, RequestError, UnreadableFile, load
 from intake.summary import start_details, start_summary
 from runtime.connection import connect
 from runtime.settings import StarterSettings
+from starter.status import DEFAULT_QUERY_TIMEOUT
 from workflows.contract import ONBOARDING_ID, STEP, Step, bird_task_queue_for, workflow_id_for
 from workflows.features import GENERATION
 from workflows.inputs import OnboardingInput
@@ -167,9 +170,27 @@ RESTARTABLE = frozenset(
 )
 
 
-async def earlier_record(client: Client, workflow_id: str) -> Recorded | None:
-    """What the latest earlier run of this onboarding recorded in its memo (workflows/memo.py), if
-    it ended without finishing: the new run adopts it rather than buying everything again."""
+class RecordUnreadable(Exception):
+    """The latest earlier run of an onboarding ended unfinished and left no memo, and no worker
+    answered the `recorded` query for it: starting anyway could buy everything a second time."""
+
+    def __init__(self, onboarding_id: str, run_id: str, status: str, why: str) -> None:
+        super().__init__(
+            f"{onboarding_id}: not started: its earlier run {run_id} ended {status}, and a worker must be "
+            f"running to read what that run recorded ({why}); start `tendlc worker` and run this again"
+        )
+        self.onboarding_id = onboarding_id
+
+
+async def earlier_record(
+    client: Client, workflow_id: str, *, query_timeout: float = DEFAULT_QUERY_TIMEOUT
+) -> Recorded | None:
+    """What the latest earlier run of this onboarding recorded (workflows/memo.py), if it ended
+    without finishing: the new run adopts it rather than buying everything again.
+
+    A run of generation 3 or older keeps it in its memo. A newer one writes no memo; its `recorded`
+    query answers, on a closed run too (Temporal replays the run's history on a worker). When no
+    worker answers within `query_timeout` seconds: `RecordUnreadable`."""
     try:
         description = await client.get_workflow_handle(workflow_id).describe()
     except RPCError as exc:
@@ -179,7 +200,35 @@ async def earlier_record(client: Client, workflow_id: str) -> Recorded | None:
     if description.status not in RESTARTABLE:
         return None
     value = await description.memo_value(MEMO_KEY, None)
-    return Recorded.model_validate(value) if value else None
+    if value:
+        return Recorded.model_validate(value)
+    run = client.get_workflow_handle(workflow_id, run_id=description.run_id)
+    try:
+        recorded = await run.query(OnboardingWorkflow.recorded, rpc_timeout=timedelta(seconds=query_timeout))
+    except (RPCError, WorkflowQueryFailedError) as exc:
+        if await _never_ran(run):
+            return None
+        onboarding_id = workflow_id.removeprefix(workflow_id_for(""))
+        ended = description.status.name if description.status else "UNKNOWN"
+        raise RecordUnreadable(onboarding_id, description.run_id, ended, _why(exc, query_timeout)) from None
+    return None if recorded.empty() else recorded
+
+
+async def _never_ran(run: WorkflowHandle) -> bool:
+    """Whether the run closed before completing a workflow task: it issued no command, so it
+    scheduled (and bought) nothing. Temporal refuses a query on such a run, worker or not."""
+    async for event in run.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            return False
+    return True
+
+
+def _why(exc: Exception, query_timeout: float) -> str:
+    if isinstance(exc, WorkflowQueryFailedError):  # e.g. a worker older than the query
+        return f"the worker could not answer the `recorded` query: {exc}"
+    if isinstance(exc, RPCError) and exc.status not in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        return f"Temporal refused the `recorded` query: {exc.message}"
+    return f"no worker answered the `recorded` query within {query_timeout:g}s"
 
 
 async def start_workflow(
@@ -219,9 +268,14 @@ async def start(
     client: Client, input: OnboardingInput, *, task_queue: str, out: TextIO
 ) -> tuple[int, WorkflowHandle | None]:
     """Start the onboarding; refuse (exit 3) while one with the same id is open or after one completed.
-    A new run after a terminated or failed one starts from what that run recorded (`prior`)."""
+    A new run after a terminated or failed one starts from what that run recorded (`prior`); when
+    no worker can say what that was, nothing starts (exit 5)."""
     workflow_id = workflow_id_for(input.onboarding_id)
-    prior = await earlier_record(client, workflow_id)
+    try:
+        prior = await earlier_record(client, workflow_id)
+    except RecordUnreadable as exc:
+        print(exc, file=out)
+        return EXIT_UNAVAILABLE, None
     if prior is not None:
         held = ", ".join(f"{kind} {object_id}" for kind, object_id in prior.ids.items()) or "nothing created yet"
         print(f"an earlier run of {workflow_id} ended unfinished; this run starts from what it recorded: {held}", file=out)
@@ -353,9 +407,16 @@ async def start_and_follow_batch(entries: list, settings: StarterSettings, args:
     except RuntimeError as exc:
         print(f"cannot reach Temporal at {settings.temporal_address}: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    started = await batch.start_batch(
-        client, entries, task_queue=settings.tendlc_task_queue, concurrency=max(1, args.concurrency)
-    )
+    try:
+        started = await batch.start_batch(
+            client, entries, task_queue=settings.tendlc_task_queue, concurrency=max(1, args.concurrency)
+        )
+    except batch.RecordsUnreadable as exc:
+        print(f"not started: {len(exc.unreadable)} onboarding(s) with an earlier run no worker could answer for; "
+              "nothing was started", file=sys.stderr)  # fmt: skip
+        for unreadable in exc.unreadable:
+            print(f"  {unreadable}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     batch.print_started(started, out)
     if args.wait:
         return await batch.follow_batch(client, started.onboarding_ids, interval=args.interval, out=out)

@@ -10,6 +10,11 @@ generation) asks `workflow.patched` exactly as before, so its history replays an
 Adding the next behaviour change: name it here, `SINCE[NAME] = GENERATION + 1`, bump `GENERATION`,
 guard the change with `uses(state.generation, NAME)`, and record a history of both a new run and one
 started with the previous generation (tests/histories/README.md).
+
+A change that something outside the workflow depends on seeing whole (what a run writes for the
+starter to read) is decided by the generation alone (`since`, listed in `GENERATION_ONLY`): an older
+run taking it up halfway, as `workflow.patched` would on its first new workflow task, would leave
+half of it behind.
 """
 
 from __future__ import annotations
@@ -46,6 +51,12 @@ CONNECTOR_LISTED_PATCH = "memo-connector-listed"
 # (workflows/notify.py).
 NOTIFY_AT_END_PATCH = "notify-local-at-end"
 
+# No `recorded` memo, neither per task nor on continue-as-new: a new run after terminate reads what
+# the earlier run recorded by the `recorded` query instead (workflows/memo.py). Decided by the
+# generation alone (`since`), never by a marker: the memo is read from outside the workflow, so a
+# run must not stop writing it halfway (a starter would trust the stale memo).
+RECORD_BY_QUERY_PATCH = "recorded-by-query"
+
 # The generation today's starter writes into `OnboardingInput.generation`.
 GENERATION = 4
 
@@ -60,7 +71,12 @@ SINCE: dict[str, int] = {
     MEMO_PER_TASK_PATCH: 2,
     CONNECTOR_LISTED_PATCH: 3,
     NOTIFY_AT_END_PATCH: 4,
+    RECORD_BY_QUERY_PATCH: 4,
 }
+
+# The changes decided by the generation alone: runs of older generations keep their path to the
+# end, whatever code runs them; `workflow.patched` is never asked, so they write no marker.
+GENERATION_ONLY = frozenset({RECORD_BY_QUERY_PATCH})
 
 
 def uses(generation: int, patch: str) -> bool:
@@ -69,6 +85,15 @@ def uses(generation: int, patch: str) -> bool:
     From the generation that introduced it: always, and nothing is written to history. Before it:
     whatever `workflow.patched(patch)` says (True on first execution, and on replay exactly when the
     history holds the marker), as it did before generations existed."""
+    if patch in GENERATION_ONLY:
+        raise ValueError(f"{patch} is decided by the generation alone: ask `since`")
     if generation >= SINCE[patch]:
         return True
     return workflow.patched(patch)
+
+
+def since(generation: int, patch: str) -> bool:
+    """Whether this onboarding (started with `generation`) takes the behaviour `patch` guards, for a
+    change in `GENERATION_ONLY`: from the generation that introduced it, and never before it, not
+    even on first execution."""
+    return generation >= SINCE[patch]

@@ -1,13 +1,22 @@
-"""What a run has recorded, kept in its memo so that a new run of the same onboarding id (after the
-earlier one was terminated or failed) starts from it instead of buying everything again.
+"""What a run has recorded, for a new run of the same onboarding id (after the earlier one was
+terminated or failed) to start from instead of buying everything again.
 
-The memo holds one key, `recorded` (`MEMO_KEY`), whose value is `Recorded` as JSON: the ids held, the
-chosen stock item, when each billable create was first scheduled, and the charges. The workflow
-upserts it only when one of these changes, at most once per workflow task, and carries it across
-continue-as-new. `tendlc start` reads the latest earlier run's memo and passes it as
+`Recorded` holds the ids held, the chosen stock item, when each billable create was first scheduled,
+and the charges. `tendlc start` reads it from the latest earlier run and passes it as
 `OnboardingInput.prior`; docs/architecture.md documents the format.
 
-What a new run needs, create by create:
+Where the starter finds it:
+- since generation 4 (`recorded-by-query`, workflows/features.py): nowhere in history. The workflow's
+  `recorded` query answers `for_new_run(state)`; Temporal answers a query on a closed run by
+  replaying its history on a worker, so a worker must be running when the starter asks. The state
+  travels in the continue-as-new input, so the latest run alone has everything. No memo write: about
+  8 history events (and visibility tasks) fewer per onboarding.
+- before generation 4: the run's memo, key `recorded` (`MEMO_KEY`), upserted only when it changes,
+  at most once per workflow task, and carried across continue-as-new. Those runs keep writing it to
+  their end (their histories replay, and a starter trusts what it finds there).
+
+What a new run needs, create by create (the memo was written at these moments, so the query answers
+the same thing):
 - that the create was scheduled, and when, written in the task that schedules it (the task's
   commands are committed together, so the create never runs unannounced): the new run then lists
   before creating, and adopts only an object created since that moment (activities/base.py,
@@ -16,9 +25,10 @@ What a new run needs, create by create:
   number (bought by stock item; its price is in the charge), the brand, vetting and campaign (a
   person's correction can change the content a listing matches on). That write usually shares the
   task of the next create's schedule.
-- Not the connector's id: its name and number never change, so a new run's listing since its first
-  schedule finds exactly it (charged as matched, not as the earlier run's), and the onboarding's
-  last create costs one write instead of two (since `memo-connector-listed`, workflows/features.py).
+- Not the connector's id (`LISTED`): its name and number never change, so a new run's listing since
+  its first schedule finds exactly it (charged as matched, not as the earlier run's), and the
+  onboarding's last create cost one memo write instead of two (since `memo-connector-listed`). The
+  query leaves it out too, so a new run starts the same way from either source.
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.state import OnboardingState
 
 MEMO_KEY = "recorded"
+# Found again by a new run's listing rather than adopted: the connector (its name and number never
+# change) and the channel that belongs to it.
+LISTED = frozenset({Kind.CONNECTOR, Kind.CHANNEL})
 
 
 class RecordedCharge(BaseModel):
@@ -67,6 +80,18 @@ class Recorded(BaseModel):
                 for c in state.charges
             ],
         )
+
+    @classmethod
+    def for_new_run(cls, state: OnboardingState) -> Recorded:
+        """What the `recorded` query answers: `of(state)` without what a new run finds again by
+        listing (`LISTED`: the connector, and its channel), as the memo left it out since
+        `memo-connector-listed`. A new run then starts the same way from a generation-3 memo or
+        from the query: it lists the connector since the install's first schedule and charges it
+        as found, once."""
+        recorded = cls.of(state)
+        recorded.ids = {kind: object_id for kind, object_id in recorded.ids.items() if kind not in LISTED}
+        recorded.charges = [c for c in recorded.charges if c.kind not in LISTED]
+        return recorded
 
     def empty(self) -> bool:
         return not (self.ids or self.stock_item_id or self.scheduled or self.charges)

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.features import GETS_WIN_PATCH, OPERATOR_PATCH, uses
     from workflows.inputs import OnboardingInput, OnboardingResult
     from workflows.kinds import Kind
+    from workflows.memo import Recorded
     from workflows.messages import (
         ActionResult,
         CancelOnboarding,
@@ -156,6 +157,13 @@ class OnboardingWorkflow:
     def status(self) -> OnboardingStatus:
         return self.state.status(workflow.info().get_current_history_length())
 
+    @workflow.query
+    def recorded(self) -> Recorded:
+        """What this run has recorded (workflows/memo.py): read by `tendlc start` from the latest
+        earlier run, closed too (Temporal replays its history on a worker to answer), so that a new
+        run of the same id buys nothing twice."""
+        return Recorded.for_new_run(self.state)
+
     # -- a person's actions (Updates: checks in workflows/action_plans.py, bodies in actions.py) ---
 
     @workflow.update
@@ -223,6 +231,5 @@ class OnboardingWorkflow:
         self.state.run += 1
         self._record.settle()
         self._steps.settle()
-        remembered = self._steps.remembered
-        memo = remembered.memo() if remembered is not None and not remembered.empty() else None
+        memo = self._steps.carried_memo()  # since generation 4 none: the state travels in the input
         workflow.continue_as_new(self._input.model_copy(update={"state": self.state}), memo=memo)

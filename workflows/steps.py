@@ -19,7 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.numbers import BuyNumberInput, ChooseNumberInput, NumberActivities
     from workflows.blocking import NeedsAction
     from workflows.contract import Step
-    from workflows.features import CONNECTOR_LISTED_PATCH, FLEET_PATCH, MEMO_PER_TASK_PATCH, uses
+    from workflows.features import (
+        CONNECTOR_LISTED_PATCH,
+        FLEET_PATCH,
+        MEMO_PER_TASK_PATCH,
+        RECORD_BY_QUERY_PATCH,
+        since,
+        uses,
+    )
     from workflows.inputs import OnboardingInput
     from workflows.kinds import Kind
     from workflows.memo import Recorded
@@ -27,8 +34,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.state import OnboardingState
 
 # Onboardings sharing a workspace (FLEET_PATCH): a create adopts only what it created itself
-# (`Ownership`), a sold stock item is replaced by another, and what a run recorded is kept in its
-# memo for a new run of the same id (workflows/memo.py).
+# (`Ownership`), a sold stock item is replaced by another, and what a run recorded is there for a new
+# run of the same id (workflows/memo.py): in its memo before generation 4 (RECORD_BY_QUERY_PATCH),
+# by the `recorded` query since.
 
 
 class Steps:
@@ -41,6 +49,8 @@ class Steps:
         self._record = record
         self._needs_action = needs_action
         self.fleet = False  # FLEET_PATCH, decided as the steps begin (`begin`)
+        # Before generation 4 what a run recorded is also written to its memo (workflows/memo.py).
+        self.memo_kept = not since(state.generation, RECORD_BY_QUERY_PATCH)
         self.remembered: Recorded | None = None  # what the memo holds now
         self._memo = OncePerTask(self._write)
 
@@ -49,6 +59,7 @@ class Steps:
         self.fleet = uses(self.state.generation, FLEET_PATCH)
         if self.fleet:
             if self._input.state is not None:
+                # continue-as-new: the state travels in the input (and the memo kept before generation 4 with it)
                 self.remembered = Recorded.of(self.state)  # carried across continue-as-new
             elif self._input.prior is not None:
                 self._input.prior.adopt_into(self.state, workflow.now())
@@ -224,14 +235,15 @@ class Steps:
         return Ownership(since=self.state.scheduled[kind.value], first=first)
 
     def remember(self) -> None:
-        """Keep the memo in step with what is recorded; only a change costs a command.
+        """Keep the memo in step with what is recorded; only a change costs a command. Since
+        generation 4 there is no memo to keep: the `recorded` query answers from the state.
 
         Since MEMO_PER_TASK_PATCH the write is deferred until the code running now reaches its next
         await, as search attributes are (workflows/recording.py): everything recorded in one
         workflow task goes out in one write. That is soon enough: the task's commands are committed
         together, so a create scheduled in the same task never runs before the memo that announces
         it is written."""
-        if not self.fleet:
+        if not (self.fleet and self.memo_kept):
             return
         if not uses(self.state.generation, MEMO_PER_TASK_PATCH):
             self._write()
@@ -241,6 +253,13 @@ class Steps:
     def settle(self) -> None:
         """Write now what a deferred write would (before the run ends or continues as new)."""
         self._memo.settle()
+
+    def carried_memo(self) -> dict[str, Any] | None:
+        """The memo the next run starts with on continue-as-new: the one kept (before generation 4),
+        so that a starter reading the latest run's memo finds everything; None since."""
+        if not self.memo_kept or self.remembered is None or self.remembered.empty():
+            return None
+        return self.remembered.memo()
 
     def _write(self) -> None:
         recorded = Recorded.of(self.state)

@@ -35,9 +35,11 @@ def test_a_decision_is_timed_to_the_start_of_the_first_activity_scheduled_after_
         event(6, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, 250,
               activity_task_started_event_attributes={"scheduled_event_id": 5}),  # fmt: skip
         event(7, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, 260),
+        event(8, EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, 270),
     ]
     shape = shape_of(events, lambda arg: arg == {"decided": True})
-    assert (shape.events, shape.activities, shape.timers, shape.signals, shape.upserts) == (7, 2, 1, 2, 1)
+    assert (shape.events, shape.activities, shape.timers, shape.signals, shape.upserts) == (8, 2, 1, 2, 1)
+    assert shape.memo_writes == 1 and summary([shape])["memo_writes_mean"] == 1
     assert [round(x, 3) for x in shape.decision_to_activity] == [0.05]
     assert summary([shape])["decision_p99_ms"] == 50.0
 

@@ -11,14 +11,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from temporalio.service import RPCError, RPCStatusCode
 
+from runtime.settings import StarterSettings
 from starter import batch as batch_module, start as start_module
 from starter.batch import BatchRefused, Entry, batch_exit_code, follow_batch, prepare_batch, start_batch
-from starter.start import EXIT_ENDED, EXIT_NEEDS_ACTION, EXIT_OK, EXIT_REFUSED
+from starter.start import EXIT_ENDED, EXIT_NEEDS_ACTION, EXIT_OK, EXIT_REFUSED, EXIT_UNAVAILABLE
 from tests.starter.test_start import IDS
 from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import onboarding_worker, request_data
-from workflows.contract import workflow_id_for
+from workflows.contract import Step, workflow_id_for
+from workflows.onboarding import OnboardingWorkflow
 
 
 def jsonl(tmp_path: Path, name: str, rows: list) -> str:
@@ -103,6 +106,35 @@ async def test_a_rerun_starts_only_what_is_not_running(dev_env):
     assert all(f"  {e.input.onboarding_id}\n" in out.getvalue() for e in first)
     for e in rerun:
         await dev_env.client.get_workflow_handle(workflow_id_for(e.input.onboarding_id)).terminate("test over")
+
+
+async def test_a_batch_starts_nothing_when_no_worker_can_say_what_an_earlier_run_recorded(dev_env, capsys):
+    # One onboarding of the batch had a run (generation 4: no memo) that was terminated; no worker
+    # runs, so what it bought cannot be read: starting it could buy again, and starting only the
+    # others would leave a batch half started, so none starts (as with a refused request).
+    earlier, fresh = entries(2)
+    async with onboarding_worker(dev_env.client, FakeBird().activities()) as queue:  # the brand stays PENDING
+        handle = await start_module.start_workflow(dev_env.client, earlier.input, task_queue=queue)
+        while (await handle.query(OnboardingWorkflow.status)).step != Step.AWAIT_BRAND:
+            await asyncio.sleep(0.05)
+    await handle.terminate("stopped by mistake")
+    settings = StarterSettings(
+        _env_file=None, temporal_address=dev_env.client.service_client.config.target_host, tendlc_task_queue=queue,
+        bird_workspace_id="ws-env", bird_organization_id="org-env",
+    )  # fmt: skip
+    args = argparse.Namespace(concurrency=32, wait=False, interval=1.0)
+    code = await start_module.start_and_follow_batch([earlier, fresh], settings, args, out=io.StringIO())
+
+    assert code == EXIT_UNAVAILABLE
+    err = capsys.readouterr().err
+    assert "nothing was started" in err
+    assert f"  {earlier.input.onboarding_id}: not started: its earlier run {handle.result_run_id} ended TERMINATED" in err
+    assert "a worker must be running to read what that run recorded" in err and fresh.input.onboarding_id not in err
+    latest = await dev_env.client.get_workflow_handle(handle.id).describe()
+    assert latest.run_id == handle.result_run_id  # not started again
+    with pytest.raises(RPCError) as missing:
+        await dev_env.client.get_workflow_handle(workflow_id_for(fresh.input.onboarding_id)).describe()
+    assert missing.value.status == RPCStatusCode.NOT_FOUND
 
 
 def test_batch_exit_codes():

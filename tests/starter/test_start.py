@@ -158,3 +158,19 @@ async def test_a_completed_onboarding_is_not_started_again(dev_env, tmp_path):
         code, again = await start(dev_env.client, input, task_queue=queue, out=out)
     assert (code, again) == (EXIT_ALREADY_OPEN, None)
     assert f"refused: {handle.id} already completed in run {handle.result_run_id}" in out.getvalue()
+
+
+async def test_a_run_terminated_before_it_ran_is_started_again_without_a_worker(dev_env, tmp_path):
+    # Temporal refuses to query a run closed before its first workflow task; such a run issued no
+    # command, so it bought nothing: the new run starts afresh, worker or not.
+    input = prepare(write(tmp_path, request_data()), IDS)
+    queue = f"tq-{uuid.uuid4()}"  # no worker
+    code, first = await start(dev_env.client, input, task_queue=queue, out=io.StringIO())
+    assert code == EXIT_OK and first is not None
+    await first.terminate("stopped before it ran")
+    out = io.StringIO()
+    code, second = await start(dev_env.client, input, task_queue=queue, out=out)
+    assert code == EXIT_OK and second is not None, out.getvalue()
+    assert second.result_run_id != first.result_run_id
+    assert "starts from what it recorded" not in out.getvalue()
+    await second.terminate("test over")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
@@ -127,6 +128,11 @@ def readable_history(history: WorkflowHistory) -> str:
 
     walk(json.loads(raw))
     return raw + "\n" + "\n".join(decoded)
+
+
+def properties_modified(history: WorkflowHistory) -> int:
+    """The history's memo writes (`WorkflowPropertiesModified` events)."""
+    return sum(e.event_type == EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED for e in history.events)
 
 
 async def record_history(handle: WorkflowHandle, name: str) -> None:

@@ -10,12 +10,15 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from starter.start import start_workflow
 from tests.temporal_env import start_dev_server
 from tests.workflows.fake_bird import BRAND_ID, CAMPAIGN_ID, FakeBird
 from tests.workflows.helpers import event, make_input, onboarding_worker, start, status
 from workflows.contract import Step
 from workflows.inputs import PollSettings
+from workflows.memo import MEMO_KEY
 from workflows.onboarding import OnboardingWorkflow
+from workflows.state import PreflightWarning
 
 SUGGEST_AFTER = 60  # events
 NO_POLLS = PollSettings(min_seconds=10**6, max_seconds=10**6)
@@ -79,3 +82,27 @@ async def test_parked_in_needs_action_it_continues_as_new_and_stays_parked(small
     assert blocked.blocked.reason == after.blocked.reason == f"brand {BRAND_ID} is REJECTED: EIN does not match"
     assert after.step == Step.NEEDS_ACTION
     assert bird.calls["get_brand"] == 1  # the reason was read once, not again by the new run
+
+
+async def test_since_generation_4_the_latest_run_alone_answers_what_all_runs_recorded(small_history_env):
+    # No memo is carried across continue-as-new any more: the state travels in the input, so the
+    # `recorded` query of the latest run, terminated here, has what the first one bought.
+    env = small_history_env
+    bird = FakeBird(vetting="APPROVED", campaign="APPROVED", connector="ok")
+    bird.set_status("brand", "REJECTED", "EIN does not match")
+    async with onboarding_worker(env.client, bird.activities()) as queue:
+        input = make_input(poll=NO_POLLS)
+        input.warnings = [PreflightWarning(rule_id="BRAND_EMAIL_PUBLIC_DOMAIN", field="brand.email", message="m")]
+        handle = await start_workflow(env.client, input, task_queue=queue)  # as `tendlc start`: generation 4
+        await wait_for(handle, lambda s: s.step == Step.NEEDS_ACTION)
+        await flood(handle, SUGGEST_AFTER)
+        after = await wait_for(handle, lambda s: s.run >= 2)
+        await handle.terminate("stopped by mistake")
+        latest = await handle.describe()
+        recorded = await handle.query(OnboardingWorkflow.recorded)
+    assert latest.run_id != handle.result_run_id and MEMO_KEY not in await latest.memo()
+    # the start's memo (what `tendlc status` shows without a worker) comes along unchanged
+    assert [w["rule_id"] for w in await latest.memo_value("warnings")] == ["BRAND_EMAIL_PUBLIC_DOMAIN"]
+    assert recorded.ids == {"number": after.objects.number.id, "brand": BRAND_ID}
+    assert set(recorded.scheduled) == {"number", "brand"}
+    assert [c.kind for c in recorded.charges] == ["number", "brand"]

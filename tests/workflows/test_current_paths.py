@@ -14,10 +14,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 from activities import onboarding_activities
-from tests.workflows.helpers import HISTORIES, make_input, onboarding_worker, record_history, start
+from tests.workflows.helpers import HISTORIES, make_input, onboarding_worker, properties_modified, record_history, start
 from tests.workflows.sandbox_world import sandbox_world
 from workflows.contract import STEP, Step, bird_task_queue_for
-from workflows.features import GENERATION, SINCE
+from workflows.features import GENERATION, GENERATION_ONLY, RECORD_BY_QUERY_PATCH, SINCE
 from workflows.inputs import OnboardingInput
 
 # Every workflow.patched() name in workflows/, as an onboarding started by older code records them.
@@ -99,7 +99,8 @@ async def happy_path(ts_env, generation: int | None, name: str | None = None) ->
 
 
 def test_every_patch_has_a_generation():
-    assert set(SINCE) == set(PATCHES)
+    # the changes decided by the generation alone are never asked of `workflow.patched`
+    assert set(SINCE) == set(PATCHES) | GENERATION_ONLY and not GENERATION_ONLY & set(PATCHES)
     assert max(SINCE.values()) == GENERATION
 
 
@@ -114,6 +115,23 @@ async def test_an_onboarding_started_today_takes_every_patched_path_without_a_ma
         for key in event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
     ]
     assert "TemporalChangeVersion" not in upserted, upserted
+
+
+async def test_since_generation_4_an_onboarding_writes_no_memo_and_older_ones_still_do(ts_env):
+    # What a new run after terminate needs is read by the `recorded` query (workflows/memo.py);
+    # a run started with generation 3 keeps writing its memo, once per workflow task that changed it.
+    assert SINCE[RECORD_BY_QUERY_PATCH] == 4
+    # (not recorded: generation-3-happy-path-events is the run generation 3's code made, and
+    # current-happy-path-events is recorded by the test above)
+    older = await happy_path(ts_env, 3)
+    today = await happy_path(ts_env, GENERATION)
+    for generation, history in ((3, older), (GENERATION, today)):  # shown with pytest -s
+        print(f"happy path, generation {generation}: {len(history.events)} events, "
+              f"{properties_modified(history)} memo writes (WorkflowPropertiesModified)")  # fmt: skip
+    assert properties_modified(today) == 0
+    assert properties_modified(older) > 0
+    # decided by its generation, not by a marker; generation 4's other change asks its marker
+    assert patch_markers(older) == {p for p, g in SINCE.items() if g > 3 and p not in GENERATION_ONLY}
 
 
 async def test_an_onboarding_started_by_older_code_takes_every_patched_path_by_its_markers(ts_env):

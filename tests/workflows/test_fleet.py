@@ -23,19 +23,21 @@ from bird.models import BrandCreate, BuyNumbersRequest, CampaignCreate, StockIte
 from sandbox.config import SandboxConfig
 from sandbox.faults import Faults
 from sandbox.wire import iso
-from starter.start import start as start_from_cli
+from starter.start import EXIT_UNAVAILABLE, start as start_from_cli
 from tests.workflows.helpers import (
     EXAMPLES,
     make_input,
     new_task_queue,
     onboarding_worker,
+    properties_modified,
     record_history,
     start,
     status,
 )
 from tests.workflows.sandbox_world import World, sandbox_world
-from workflows.contract import Step
+from workflows.contract import Step, bird_task_queue_for
 from workflows.inputs import PollSettings
+from workflows.memo import MEMO_KEY
 from workflows.messages import CancelOnboarding
 from workflows.onboarding import OnboardingWorkflow
 
@@ -228,6 +230,9 @@ async def test_terminated_then_started_again_buys_nothing_again_and_shows_the_nu
             before = await status(first)
             await record_history(first, "fleet-memo-before-terminate")
             await first.terminate(reason="operator stopped the worker's onboarding by mistake")
+            # generation 4 keeps no memo: the new run's starter asks the terminated run (`recorded`)
+            assert MEMO_KEY not in await (await first.describe()).memo()
+            assert not properties_modified(await first.fetch_history())
 
             out = io.StringIO()
             code, second = await start_from_cli(ts_env.client, input, task_queue=queue, out=out)
@@ -249,7 +254,8 @@ async def test_terminated_then_started_again_buys_nothing_again_and_shows_the_nu
 
 
 async def test_terminated_while_awaiting_readiness_the_new_run_finds_the_connector_by_listing(ts_env):
-    # The memo holds no connector id (workflows/memo.py): only that its install was scheduled, and when.
+    # What the run recorded holds no connector id (workflows/memo.py): only that its install was
+    # scheduled, and when.
     config = SandboxConfig.instant(scenario={"connector": [{"outcome": "hold"}]})
     async with sandbox_world(config, webhooks=True, clock=ts_env.get_current_time) as world:
         async with onboarding_worker(ts_env.client, onboarding_activities(world.bird)) as queue:
@@ -260,8 +266,8 @@ async def test_terminated_while_awaiting_readiness_the_new_run_finds_the_connect
             while (await status(first)).step != Step.AWAIT_READY:
                 await asyncio.sleep(0.05)
             before = await status(first)
-            memo = await (await first.describe()).memo_value("recorded")
             await first.terminate(reason="operator stopped the worker's onboarding by mistake")
+            recorded = await first.query(OnboardingWorkflow.recorded)  # what `tendlc start` reads
             # carriers link the number meanwhile: the new run's first look finds it ready
             await world.review("connector", before.objects.connector.id, "approve")
 
@@ -272,12 +278,82 @@ async def test_terminated_while_awaiting_readiness_the_new_run_finds_the_connect
             after = await status(second)
         ledger = await world.ledger_counts()
 
-    assert "connector" not in memo["ids"] and "connector" in memo["scheduled"]
+    assert "connector" not in recorded.ids and "connector" in recorded.scheduled
+    assert "connector" not in {c.kind for c in recorded.charges}
     assert result.step == Step.DONE
     assert ledger == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
     assert after.objects.connector.id == before.objects.connector.id == result.connector_id
     connector = next(c for c in after.charges if c.kind == "connector")
     assert connector.matched_existing and not connector.earlier_run
+
+
+async def test_a_generation_3_run_terminated_the_new_run_starts_from_its_memo_without_a_worker(ts_env):
+    # Runs started before generation 4 keep their memo to the end; the starter reads it without
+    # asking a worker (none is running when the new run starts here).
+    config = SandboxConfig.instant(scenario={"brand": [{"outcome": "hold"}]})
+    async with sandbox_world(config, clock=ts_env.get_current_time) as world:
+        queue = new_task_queue()
+        input = make_input(poll=FAST_POLLS)
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird), queue):
+            older = input.model_copy(update={"generation": 3, "bird_task_queue": bird_task_queue_for(queue)})
+            first = await start(ts_env.client, older, queue)
+            while (await status(first)).step != Step.AWAIT_BRAND:
+                await asyncio.sleep(0.05)
+            before = await status(first)
+            await first.terminate(reason="operator stopped the worker's onboarding by mistake")
+        memo = await (await first.describe()).memo_value(MEMO_KEY)
+        history = await first.fetch_history()
+
+        out = io.StringIO()
+        code, second = await start_from_cli(ts_env.client, input, task_queue=queue, out=out)
+        assert code == 0 and second is not None, out.getvalue()
+        assert "starts from what it recorded" in out.getvalue()
+        async with onboarding_worker(ts_env.client, onboarding_activities(world.bird), queue):
+            await world.review("brand", before.objects.brand.id, "approve")
+            result = await second.result()
+            after = await status(second)
+        ledger = await world.ledger_counts()
+
+    assert memo["ids"] == {"number": before.objects.number.id, "brand": before.objects.brand.id}
+    assert properties_modified(history) > 0
+    assert result.step == Step.DONE
+    assert ledger == {"number": 1, "brand": 1, "vetting": 1, "campaign": 1, "connector": 1}
+    assert after.objects.number.id == before.objects.number.id and after.objects.brand.id == before.objects.brand.id
+    assert {c.kind for c in after.charges if c.earlier_run} == {"number", "brand"}
+
+
+async def test_no_worker_to_read_an_earlier_runs_record_starts_nothing_and_exits_unavailable(dev_env):
+    # On the dev server: the time-skipping one keeps sending a closed run's query to the sticky
+    # queue of a worker that has stopped, so the worker started again here would never be asked.
+    config = SandboxConfig.instant(scenario={"brand": [{"outcome": "hold"}]})
+    async with sandbox_world(config) as world:
+        queue = new_task_queue()
+        input = make_input(poll=FAST_POLLS)
+        async with onboarding_worker(dev_env.client, onboarding_activities(world.bird), queue):
+            code, first = await start_from_cli(dev_env.client, input, task_queue=queue, out=io.StringIO())
+            assert code == 0 and first is not None
+            while (await status(first)).step != Step.AWAIT_BRAND:
+                await asyncio.sleep(0.05)
+            await first.terminate(reason="operator stopped the worker's onboarding by mistake")
+        terminated = await first.describe()
+
+        out = io.StringIO()
+        code, second = await start_from_cli(dev_env.client, input, task_queue=queue, out=out)
+        latest = await dev_env.client.get_workflow_handle(first.id).describe()
+
+        async with onboarding_worker(dev_env.client, onboarding_activities(world.bird), queue):
+            # with a worker back, the same start goes ahead from what the earlier run bought
+            again_out = io.StringIO()
+            again, third = await start_from_cli(dev_env.client, input, task_queue=queue, out=again_out)
+            assert again == 0 and third is not None, again_out.getvalue()
+            await third.terminate(reason="test over")
+        ledger = await world.ledger_counts()
+
+    assert (code, second) == (EXIT_UNAVAILABLE, None)
+    assert (latest.run_id, latest.status) == (terminated.run_id, terminated.status)  # nothing started
+    message = out.getvalue()
+    assert input.onboarding_id in message and "a worker must be running to read what that run recorded" in message
+    assert ledger == {"number": 1, "brand": 1}
 
 
 async def test_a_number_joins_an_approved_campaign_without_registering_anything(ts_env):

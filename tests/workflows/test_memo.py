@@ -43,3 +43,17 @@ def test_a_new_run_adopts_the_earlier_runs_objects_and_marks_its_charges():
 
 def test_nothing_recorded_is_empty():
     assert Recorded.of(OnboardingState(onboarding_id="acme")).empty()
+
+
+def test_the_query_answers_without_the_connector_as_the_memo_did():
+    # A new run finds the connector (and its channel) by listing since its first schedule, whether
+    # what it starts from came from a generation-3 memo or from the `recorded` query.
+    state = earlier_state()
+    state.objects.connector.id, state.objects.channel.id = "c-1", "ch-1"
+    state.scheduled["connector"] = NOW
+    state.charge(Kind.CONNECTOR, "c-1", NOW)
+    answer = Recorded.for_new_run(state)
+    assert answer.ids == {"number": "n-1", "brand": "b-1"}
+    assert [c.kind for c in answer.charges] == ["number", "brand"]
+    assert "connector" in answer.scheduled
+    assert Recorded.of(state).ids.keys() >= {"connector", "channel"}  # the state itself keeps them
