@@ -16,6 +16,7 @@ from bench.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, bare_step
 from runtime.connection import connect
 from runtime.settings import WorkerSettings
 from worker.main import sandbox_restrictions
+from workflows.claims import StockItemClaim
 
 log = logging.getLogger("bench.bare_worker")
 
@@ -30,7 +31,7 @@ async def serve() -> None:
     worker = Worker(
         client,
         task_queue=BARE_TASK_QUEUE,
-        workflows=[BareWorkflow],
+        workflows=[BareWorkflow, StockItemClaim],  # the claims of the recording bare workflow
         activities=[bare_step],
         max_concurrent_activities=settings.tendlc_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.tendlc_max_concurrent_workflow_tasks,

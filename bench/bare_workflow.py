@@ -7,6 +7,13 @@ decision an event announced before the billable step it unlocks (workflows/waits
 activities do nothing; a
 create's events are signalled by the worker right after the activity returns, standing for Bird's
 webhooks arriving through the relay. What the real onboarding costs beyond this is ours.
+
+With `claim` and `upserts`, the bare workflow also does what an onboarding does for the world to see
+and for other onboardings: a stock-item claim (activities/claims.py, a `StockItemClaim` workflow)
+started by its first activity, and the step it is on as a search attribute before each activity
+(`OnboardingStep`, one upsert per step, as the onboarding's task that schedules it makes). Those runs
+split the difference between the floor and the onboarding into what each costs and what the rest
+does (bench/NOTES.md).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel
 
+    from activities.claims import TemporalStockClaims
+    from workflows.contract import STEP
     from workflows.options import BIRD_CALL
 
 # (activity the onboarding runs, events Bird sends about what it created), in the onboarding's order
@@ -45,11 +54,14 @@ class BareInput(BaseModel):
     # too where the onboarding has deadlines), so the floor keeps the onboarding's shape as it grows.
     timers_per_wait: int = 1
     deadline_seconds: float = 30 * 86400.0
+    claim: bool = False  # the first activity claims a stock item, as `choose_number` does
+    upserts: bool = False  # the step upserted before each activity, as the onboarding's tasks do
 
 
 class StepInput(BaseModel):
     step: str
     events: int = 0
+    claim: bool = False
 
 
 class BareEvent(BaseModel):
@@ -68,11 +80,14 @@ async def _send_events(handle, step: str, count: int) -> None:
 
 @activity.defn
 async def bare_step(req: StepInput) -> None:
-    """Nothing, except that a create's events are sent once it has returned, as Bird's would be."""
+    """Nothing, except that a create's events are sent once it has returned, as Bird's would be, and
+    that a recording workflow's first step claims a stock item of its own, as `choose_number` does."""
+    workflow_id = activity.info().workflow_id
+    if workflow_id is None:
+        raise RuntimeError("bare_step acts for its workflow: it runs only inside one")
+    if req.claim:
+        await TemporalStockClaims(activity.client(), BARE_TASK_QUEUE).claim(f"bare-{workflow_id}", workflow_id)
     if req.events:
-        workflow_id = activity.info().workflow_id
-        if workflow_id is None:
-            raise RuntimeError("bare_step sends its events to its workflow: it runs only inside one")
         handle = activity.client().get_workflow_handle(workflow_id)
         task = asyncio.get_running_loop().create_task(_send_events(handle, req.step, req.events))
         _in_flight.add(task)
@@ -87,8 +102,10 @@ class BareWorkflow:
     @workflow.run
     async def run(self, input: BareInput) -> int:
         expected = 0
-        for step, events in SHAPE:
+        for i, (step, events) in enumerate(SHAPE):
             wait = None
+            if input.upserts:
+                workflow.upsert_search_attributes([STEP.value_set(step)])
             if events:
                 expected += events
                 # The wait (and its timer) starts with the activity, so that it is always running when
@@ -97,7 +114,8 @@ class BareWorkflow:
                 wait = asyncio.ensure_future(
                     self._events_reach(expected, input.wait_seconds, input.timers_per_wait - 1, input.deadline_seconds)
                 )
-            await workflow.execute_activity(bare_step, StepInput(step=step, events=events), **BIRD_CALL)
+            claim = input.claim and i == 0
+            await workflow.execute_activity(bare_step, StepInput(step=step, events=events, claim=claim), **BIRD_CALL)
             if wait is not None and not await wait:
                 raise ApplicationError(f"{step}: its events did not arrive", non_retryable=True)
         return self._events

@@ -210,15 +210,23 @@ async def throughput(bench: BenchStack, sizes: Sizes, tag: str, onboarding_timer
     client = await bench.connect()
     timers_per_wait = max(1, round(onboarding_timers / WAITS))
 
-    names = [f"{tag}-bare-{i}" for i in range(n)]
-    cpu, server = bench.cpu(), bench.server_metrics()
-    began = time.monotonic()
-    with bench.profiling("throughput-bare", ["bare-worker"]):
-        handles = await bench.start_bare(names, wait_seconds=PRODUCTION_POLL[0], timers_per_wait=timers_per_wait)
-        bare_seconds = await finish_all(handles, sizes.max_seconds) - began
-    bare_cpu = cpu_used(cpu, bench.cpu())
-    bare_server = server_metrics.per_workflow(server, bench.server_metrics(), n)
-    bare_shapes = await histories.shapes(client, names, _bare_decision)
+    async def bare(kind: str, **recording: bool) -> dict[str, Any]:
+        names = [f"{tag}-{kind}-{i}" for i in range(n)]
+        cpu, server = bench.cpu(), bench.server_metrics()
+        began = time.monotonic()
+        with bench.profiling(f"throughput-{kind}", ["bare-worker"]):
+            handles = await bench.start_bare(names, PRODUCTION_POLL[0], timers_per_wait, **recording)
+            seconds = await finish_all(handles, sizes.max_seconds) - began
+        return {
+            "seconds": round(seconds, 2), "per_second": round(n / seconds, 2), "cpu_seconds": cpu_used(cpu, bench.cpu()),
+            "server": server_metrics.per_workflow(server, bench.server_metrics(), n),
+            "histories": histories.summary(await histories.shapes(client, names, _bare_decision)),
+        }  # fmt: skip
+
+    bare_result = await bare("bare")
+    # The same with a stock-item claim, then also with the onboarding's step upserts: what each costs.
+    claim_result = await bare("bare-claim", claim=True)
+    recording_result = await bare("bare-recording", claim=True, upserts=True)
 
     bench.fresh_sandbox()
     before = bench.requests()
@@ -233,9 +241,9 @@ async def throughput(bench: BenchStack, sizes: Sizes, tag: str, onboarding_timer
     return {
         "onboardings": n,
         "bare_timers_per_wait": timers_per_wait,
-        "bare": {"seconds": round(bare_seconds, 2), "per_second": round(n / bare_seconds, 2),
-                 "cpu_seconds": bare_cpu, "server": bare_server,
-                 "histories": histories.summary(bare_shapes)},  # fmt: skip
+        "bare": bare_result,
+        "bare_claim": claim_result,
+        "bare_recording": recording_result,
         "onboarding": {"seconds": round(real_seconds, 2), "per_second": round(n / real_seconds, 2),
                        "cpu_seconds": real_cpu, "server": real_server, "histories": histories.summary(real_shapes),
                        "bird_calls_per_onboarding": _per_onboarding(counts, n),

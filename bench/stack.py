@@ -211,7 +211,9 @@ class BenchStack:
 
         return list(await asyncio.gather(*(one(i) for i in inputs)))
 
-    async def start_bare(self, names: list[str], wait_seconds: float, timers_per_wait: int = 1) -> list[WorkflowHandle]:
+    async def start_bare(
+        self, names: list[str], wait_seconds: float, timers_per_wait: int = 1, **recording: bool
+    ) -> list[WorkflowHandle]:
         from bench.bare_workflow import BareInput, BareWorkflow
 
         client = await self.connect()
@@ -221,7 +223,7 @@ class BenchStack:
             async with gate:
                 return await client.start_workflow(
                     BareWorkflow.run,
-                    BareInput(name=name, wait_seconds=wait_seconds, timers_per_wait=timers_per_wait),
+                    BareInput(name=name, wait_seconds=wait_seconds, timers_per_wait=timers_per_wait, **recording),
                     id=name,
                     task_queue=BARE_TASK_QUEUE,
                 )
