@@ -238,10 +238,16 @@ async def throughput(bench: BenchStack, sizes: Sizes, tag: str, onboarding_timer
     real_server = server_metrics.per_workflow(server, bench.server_metrics(), n)
     counts = _difference(bench.requests(), before)
     real_shapes = await histories.shapes(client, ids, _approved)
+    # The floor once more, after the onboardings: on a shared machine one run can be slowed by work
+    # the machine's neighbours do; the faster of the two is the floor (the harder one to meet).
+    again = await bare("bare-again")
+    bare_runs = [bare_result["per_second"], again["per_second"]]
+    bare_result = max(bare_result, again, key=lambda run: run["per_second"])
     return {
         "onboardings": n,
         "bare_timers_per_wait": timers_per_wait,
         "bare": bare_result,
+        "bare_runs_per_second": bare_runs,
         "bare_claim": claim_result,
         "bare_recording": recording_result,
         "onboarding": {"seconds": round(real_seconds, 2), "per_second": round(n / real_seconds, 2),
