@@ -72,7 +72,7 @@ def source(root: Path) -> str:
         argv = ["git", "rev-parse", "--short", "HEAD"]
         commit = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=10)
         # the benchmark's own output does not count as a change to what is measured
-        changes = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!bench/results.*", ":!bench/profiles"],
+        changes = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!bench/results.*", ":!bench/profiles", ":!bench/parked-*"],
                                  cwd=root, capture_output=True, text=True, timeout=10)  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return "unknown"
