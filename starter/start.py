@@ -206,21 +206,36 @@ async def earlier_record(
     try:
         recorded = await run.query(OnboardingWorkflow.recorded, rpc_timeout=timedelta(seconds=query_timeout))
     except (RPCError, WorkflowQueryFailedError) as exc:
-        if await _never_ran(run):
-            return None
+        started_with = await _input_if_never_ran(client, run)
+        if started_with is not None:
+            return _record_of_input(started_with)
         onboarding_id = workflow_id.removeprefix(workflow_id_for(""))
         ended = description.status.name if description.status else "UNKNOWN"
         raise RecordUnreadable(onboarding_id, description.run_id, ended, _why(exc, query_timeout)) from None
     return None if recorded.empty() else recorded
 
 
-async def _never_ran(run: WorkflowHandle) -> bool:
-    """Whether the run closed before completing a workflow task: it issued no command, so it
-    scheduled (and bought) nothing. Temporal refuses a query on such a run, worker or not."""
+async def _input_if_never_ran(client: Client, run: WorkflowHandle) -> OnboardingInput | None:
+    """The input of a run that closed before completing a workflow task, else None. Such a run
+    issued no command, so it holds exactly what it was started with; Temporal refuses a query on
+    it, worker or not."""
+    started_with: OnboardingInput | None = None
     async for event in run.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            return False
-    return True
+            return None
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [started_with] = await client.data_converter.decode(payloads, [OnboardingInput])
+    return started_with
+
+
+def _record_of_input(input: OnboardingInput) -> Recorded | None:
+    """What a run that never ran passes on: the state a continue-as-new handed it (everything the
+    runs before it recorded), or the record it was itself started from, or nothing."""
+    if input.state is not None:
+        recorded = Recorded.for_new_run(input.state)
+        return None if recorded.empty() else recorded
+    return input.prior
 
 
 def _why(exc: Exception, query_timeout: float) -> str:

@@ -8,7 +8,7 @@ import asyncio
 import io
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,13 +21,18 @@ from starter.start import (
     EXIT_OK,
     EXIT_REFUSED,
     Refused,
+    earlier_record,
     follow,
     prepare,
     start,
+    start_workflow,
 )
 from tests.workflows.fake_bird import FakeBird
 from tests.workflows.helpers import onboarding_worker, request_data
 from workflows.contract import ONBOARDING_ID, STEP, Step, workflow_id_for
+from workflows.kinds import Kind
+from workflows.memo import Recorded
+from workflows.state import OnboardingState
 
 POLL = dict(tendlc_poll_min_seconds=60, tendlc_poll_max_seconds=3600)
 IDS = StarterSettings(_env_file=None, bird_workspace_id="ws-env", bird_organization_id="org-env", **POLL)
@@ -174,3 +179,28 @@ async def test_a_run_terminated_before_it_ran_is_started_again_without_a_worker(
     assert second.result_run_id != first.result_run_id
     assert "starts from what it recorded" not in out.getvalue()
     await second.terminate("test over")
+
+
+async def test_a_run_continued_as_new_and_terminated_before_it_ran_passes_on_the_state_it_was_handed(dev_env, tmp_path):
+    # A continue-as-new hands the next run the whole state; terminated before its first workflow
+    # task, that run cannot be queried, and what it holds is exactly its input.
+    input = prepare(write(tmp_path, request_data()), IDS)
+    now = datetime.now(UTC)
+    state = OnboardingState(onboarding_id=input.onboarding_id, started_at=now, updated_at=now, run=2)
+    state.objects.number.id, state.objects.brand.id = "number-1", "brand-1"
+    state.scheduled = {"number": now, "brand": now}
+    state.charge(Kind.NUMBER, "number-1", now)
+    state.charge(Kind.BRAND, "brand-1", now)
+    queue = f"tq-{uuid.uuid4()}"  # no worker: the run never takes a workflow task
+    handle = await start_workflow(dev_env.client, input.model_copy(update={"state": state}), task_queue=queue)
+    await handle.terminate("stopped before it ran")
+    recorded = await earlier_record(dev_env.client, handle.id, query_timeout=1)
+    assert recorded is not None
+    assert recorded.ids == {Kind.NUMBER: "number-1", Kind.BRAND: "brand-1"}
+    assert [c.kind for c in recorded.charges] == [Kind.NUMBER, Kind.BRAND]
+
+    # the same for a run started from an earlier run's record (`prior`) that never ran either
+    prior = Recorded(ids={Kind.NUMBER: "number-2"})
+    second = await start_workflow(dev_env.client, input, task_queue=queue, prior=prior)
+    await second.terminate("stopped before it ran")
+    assert await earlier_record(dev_env.client, second.id, query_timeout=1) == prior
