@@ -142,11 +142,10 @@ class Lookups:
     async def _owners(self, clauses: list[Clause]) -> dict[tuple[str, str], list[str]]:
         """(attribute name, id) -> ids of the open workflows holding it, over as many queries as the
         ids need (run side by side)."""
-        unique = list(dict.fromkeys((key.name, value) for key, value in clauses))
-        keys = {key.name: key for key, _ in clauses}
+        unique = list(dict.fromkeys(clauses))
         chunks = [unique[i : i + self._max_ids] for i in range(0, len(unique), self._max_ids)]
         owners: dict[tuple[str, str], list[str]] = {}
-        listed = await asyncio.gather(*(self._list([(keys[n], v) for n, v in chunk]) for chunk in chunks))
+        listed = await asyncio.gather(*(self._list(chunk) for chunk in chunks))
         for found in listed:
             for pair, ids in found.items():
                 owners.setdefault(pair, []).extend(ids)
