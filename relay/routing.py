@@ -91,12 +91,13 @@ async def find_onboardings(
     """Workflow ids of the open onboardings that own the event's object, looked up again while none
     is visible for up to `retry_seconds`. Several can match: onboardings may share a brand.
     With `routes`, an object routed before needs no lookup, and one found now is remembered."""
-    query = routing_query(ref)
-    if query is None:
+    clauses = owner_clauses(ref)
+    if not clauses:
         return []
+    query = owners_query(clauses)  # the route's key, as `routing_query(ref)` gives it
     if routes is not None and (known := routes.get(query)) is not None:
         return known
-    found = await lookups.find(owner_clauses(ref), retry_seconds)
+    found = await lookups.find(clauses, retry_seconds)
     if routes is not None:
         routes.put(query, found)
     return found
