@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from starter.start import earlier_record, start_workflow
 from tests.temporal_env import start_dev_server
 from tests.workflows.fake_bird import BRAND_ID, CAMPAIGN_ID, FakeBird
-from tests.workflows.helpers import event, make_input, onboarding_worker, start, status
+from tests.workflows.helpers import event, make_input, onboarding_worker, record_history, start, status
 from workflows.contract import Step
 from workflows.inputs import PollSettings
 from workflows.memo import MEMO_KEY
@@ -97,6 +97,8 @@ async def test_since_generation_4_the_latest_run_alone_answers_what_all_runs_rec
         await wait_for(handle, lambda s: s.step == Step.NEEDS_ACTION)
         await flood(handle, SUGGEST_AFTER)
         after = await wait_for(handle, lambda s: s.run >= 2)
+        first_run = env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
+        await record_history(first_run, "generation-4-continued-as-new")  # ends passing on no memo
         await handle.terminate("stopped by mistake")
         latest = await handle.describe()
         # as `tendlc start` reads it: the latest run's query, or, when the flood's last

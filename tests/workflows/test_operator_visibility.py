@@ -253,13 +253,16 @@ def local_attempts(history: WorkflowHistory) -> list:
     ]
 
 
-async def run_to_done(ts_env, receiver: Receiver) -> tuple[Step, WorkflowHistory]:
-    """An onboarding started as today's `tendlc start` starts it, with Bird deciding at once."""
+async def run_to_done(ts_env, receiver: Receiver, history_name: str | None = None) -> tuple[Step, WorkflowHistory]:
+    """An onboarding started as today's `tendlc start` starts it, with Bird deciding at once
+    (its history kept for the replay test as `history_name`, when given)."""
     async with onboarding_worker(ts_env.client, [*decided_fake().activities(), *receiver.activities()]) as queue:
         input = make_input()
         input.generation = GENERATION
         handle = await start(ts_env.client, input, queue)
         result = await handle.result()
+        if history_name is not None:
+            await record_history(handle, history_name)
         return result.step, await handle.fetch_history()
 
 
@@ -278,7 +281,7 @@ async def test_a_receiver_that_answers_at_once_gets_done_from_the_local_attempt(
 
 async def test_a_receiver_that_refuses_done_gets_it_from_the_activity_with_the_same_webhook_id(ts_env):
     receiver = Receiver(500)  # the local attempt is refused; the activity's first attempt gets 204
-    step, history = await run_to_done(ts_env, receiver)
+    step, history = await run_to_done(ts_env, receiver, "notify-at-end-refused-then-activity")
     assert step == Step.DONE
     first, second = receiver.requests
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
@@ -344,6 +347,7 @@ async def test_the_cancel_update_notifies_too(ts_env):
         await ts_env.sleep(timedelta(hours=2))
         await handle.execute_update(OnboardingWorkflow.cancel, CancelOnboarding(reason="customer left"))
         await handle.result()
+        await record_history(handle, "notify-at-end-cancel-update")
         history = await handle.fetch_history()
     body = json.loads(receiver.requests[-1].content)
     assert body["type"] == "onboarding.cancelled" and "customer left" in body["text"]
